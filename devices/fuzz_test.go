@@ -1,0 +1,49 @@
+package devices
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary documents to the loader: it must never panic, must report problems
+// as Problems with a message and a position inside the document, and must only accept
+// inventories whose devices are complete.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	seeds, _ := filepath.Glob("testdata/invalid/*.yaml")
+	for _, s := range seeds {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("a: &a [*a]"))
+	f.Add([]byte("version: 1\nx: &x {<<: *x}\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := parse("fuzz.yaml", dir, dir, data)
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1 // YAML breaks lines on CR too
+		if err != nil {
+			var ps Problems
+			if !errors.As(err, &ps) || len(ps) == 0 {
+				t.Fatalf("error %v (%T) is not Problems", err, err)
+			}
+			for _, p := range ps {
+				if p.Message == "" || p.File != "fuzz.yaml" || p.Line < 0 || p.Line > lines+1 {
+					t.Fatalf("bad problem %+v (document has %d lines)", p, lines)
+				}
+			}
+			return
+		}
+		if inv.Version != 1 || len(inv.Devices) == 0 {
+			t.Fatalf("accepted inventory with version %d and %d devices", inv.Version, len(inv.Devices))
+		}
+		for _, d := range inv.Devices {
+			if d.Name == "" || d.Host == "" || d.AssetUUID == "" || d.Credential.Name == "" || len(d.Commands) == 0 {
+				t.Fatalf("accepted incomplete device %+v", d)
+			}
+		}
+	})
+}

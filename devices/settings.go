@@ -1,0 +1,145 @@
+package devices
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// settingKeys are the keys defaults, groups and devices share.
+var settingKeys = []string{"port", "platform", "credential", "command_set", "jump", "ssh", "batch", "max_sessions"}
+
+var sshKeys = []string{"known_hosts", "host_key_policy"}
+
+// setting is a value with the node it came from, so a reference checked after decoding (an
+// unknown credential) is still reported at the line that wrote it.
+type setting[T any] struct {
+	val  T
+	set  bool
+	node *yaml.Node
+	path string
+}
+
+func (s *setting[T]) put(v T, e entry) {
+	s.val, s.set, s.node, s.path = v, true, resolve(e.val), e.path
+}
+
+// settings is one layer of device settings: what defaults, a group or a device itself set.
+// Unset keys fall through to the next layer.
+type settings struct {
+	port          setting[int]
+	platform      setting[string]
+	credential    setting[string]
+	commandSet    setting[string]
+	jump          setting[[]string]
+	knownHosts    setting[string]
+	hostKeyPolicy setting[string]
+	batch         setting[bool]
+	maxSessions   setting[int]
+}
+
+// settings decodes the shared device settings out of an already split mapping. Reference checks
+// (does the credential exist?) happen later in checkRefs, once every section is known.
+func (d *decoder) settings(f map[string]entry) settings {
+	var s settings
+	if e, ok := f["port"]; ok {
+		if v, ok := d.intRange(e, 1, 65535, ""); ok {
+			s.port.put(int(v), e)
+		}
+	}
+	if e, ok := f["platform"]; ok {
+		if v, ok := d.nonEmpty(e); ok {
+			s.platform.put(v, e)
+		}
+	}
+	if e, ok := f["credential"]; ok {
+		if v, ok := d.nonEmpty(e); ok {
+			s.credential.put(v, e)
+		}
+	}
+	if e, ok := f["command_set"]; ok {
+		if v, ok := d.nonEmpty(e); ok {
+			s.commandSet.put(v, e)
+		}
+	}
+	if e, ok := f["jump"]; ok {
+		if v, ok := d.strList(e); ok {
+			s.jump.put(v, e)
+		}
+	}
+	if e, ok := f["ssh"]; ok {
+		d.sshSettings(e, &s)
+	}
+	if e, ok := f["batch"]; ok {
+		if v, ok := d.boolean(e); ok {
+			s.batch.put(v, e)
+		}
+	}
+	if e, ok := f["max_sessions"]; ok {
+		if v, ok := d.intRange(e, 1, 10, maxSessionsHint); ok {
+			s.maxSessions.put(int(v), e)
+		}
+	}
+	return s
+}
+
+// maxSessionsHint explains the upper bound: opening more channels than sshd allows makes the
+// extra ones fail with "administratively prohibited".
+const maxSessionsHint = " (sshd's MaxSessions default is 10 channels per connection)"
+
+func (d *decoder) sshSettings(e entry, s *settings) {
+	f, ok := d.fields(e.val, e.path, sshKeys)
+	if !ok {
+		return
+	}
+	if ke, ok := f["known_hosts"]; ok {
+		if p, ok := d.pathField(ke); ok {
+			s.knownHosts.put(p, ke)
+		}
+	}
+	if pe, ok := f["host_key_policy"]; ok {
+		if v, ok := d.hostKeyPolicy(pe); ok {
+			s.hostKeyPolicy.put(v, pe)
+		}
+	}
+}
+
+func (d *decoder) hostKeyPolicy(e entry) (string, bool) {
+	v, ok := d.str(e)
+	if !ok {
+		return "", false
+	}
+	switch v {
+	case HostKeyStrict, HostKeyAcceptNew, HostKeyInsecure:
+		return v, true
+	}
+	d.problem(resolve(e.val), e.path, "unknown host_key_policy %q; must be one of strict, accept-new, insecure", v)
+	return "", false
+}
+
+// nonEmpty decodes a string that must not be empty when present.
+func (d *decoder) nonEmpty(e entry) (string, bool) {
+	v, ok := d.str(e)
+	if ok && v == "" {
+		d.problem(resolve(e.val), e.path, "must not be empty")
+		return "", false
+	}
+	return v, ok
+}
+
+// checkRefs reports references to names that do not exist, at the line that wrote them.
+func (d *decoder) checkRefs(s settings, inv *Inventory) {
+	if s.platform.set {
+		if _, ok := LookupPlatform(s.platform.val); !ok {
+			d.problem(s.platform.node, s.platform.path, "unknown platform %q", s.platform.val)
+		}
+	}
+	if s.credential.set {
+		if _, ok := inv.Credentials[s.credential.val]; !ok && !d.declared["credentials"][s.credential.val] {
+			d.problem(s.credential.node, s.credential.path, "unknown credential %q", s.credential.val)
+		}
+	}
+	if s.commandSet.set {
+		if _, ok := inv.CommandSets[s.commandSet.val]; !ok && !d.declared["command_sets"][s.commandSet.val] {
+			d.problem(s.commandSet.node, s.commandSet.path, "unknown command set %q", s.commandSet.val)
+		}
+	}
+}
