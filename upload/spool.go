@@ -1,0 +1,266 @@
+package upload
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// staleTempAge is how old a temporary file must be before OpenSpool deletes it as the remains of
+// a crashed run; younger ones may belong to a writer that is still running.
+const staleTempAge = 24 * time.Hour
+
+// maxLastError bounds the error text kept in an entry's metadata.
+const maxLastError = 4096
+
+// Spool is a directory of bulk files the API has not accepted yet, one per asset: <uuid>.txt
+// and its metadata <uuid>.json. A newer file for the same asset replaces the older one, since
+// only the latest configuration matters. Files leave only through Remove, after a 200: whatever
+// else goes wrong, a collected file is never lost.
+//
+// A Spool is safe for concurrent use within one process; across processes the collector's run
+// lock keeps a single writer.
+type Spool struct {
+	dir string
+	mu  sync.Mutex
+}
+
+// Entry is one pending upload.
+type Entry struct {
+	AssetUUID   string    `json:"asset_uuid"`
+	Path        string    `json:"-"` // the .txt in the spool; always recomputed, never trusted from disk
+	RunID       string    `json:"run_id"`
+	Source      string    `json:"source"` // the bulk file the entry was copied from
+	Added       time.Time `json:"added"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+}
+
+// OpenSpool opens (creating it if needed) the spool directory dir with mode 0700, tightening
+// the mode of an existing directory that is open to group or others: the files are device
+// configurations. Temporary files left by a crash more than a day ago are removed.
+func OpenSpool(dir string) (*Spool, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("open spool: %s is not a directory", dir)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open spool: %w", err)
+		}
+	}
+	s := &Spool{dir: dir}
+	s.removeStaleTemps(time.Now().Add(-staleTempAge))
+	return s, nil
+}
+
+// Dir returns the spool directory.
+func (s *Spool) Dir() string { return s.dir }
+
+// Put places a copy of srcPath in the spool as the pending file of assetUUID, replacing any
+// older entry for that asset (its attempts are reset). The copy is a hard link when srcPath is
+// on the same file system and already mode 0600, a full copy otherwise; either way it
+// appears atomically with mode 0600.
+func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
+	if !ValidAssetUUID(assetUUID) {
+		return Entry{}, fmt.Errorf("spool put %q: %w", assetUUID, ErrInvalidAssetUUID)
+	}
+	st, err := os.Stat(srcPath)
+	if err != nil {
+		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+	}
+	if !st.Mode().IsRegular() {
+		return Entry{}, fmt.Errorf("spool put %s: %s is not a regular file", assetUUID, srcPath)
+	}
+	src, err := filepath.Abs(srcPath)
+	if err != nil {
+		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := assetUUID + ".txt"
+	linked := st.Mode().Perm() == 0o600 && linkAtomic(src, s.dir, name) == nil
+	if !linked {
+		err := writeFileAtomic(s.dir, name, func(f *os.File) error {
+			in, err := os.Open(src)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			_, err = io.Copy(f, in)
+			return err
+		})
+		if err != nil {
+			return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+		}
+	}
+	e := Entry{
+		AssetUUID: assetUUID,
+		Path:      filepath.Join(s.dir, name),
+		RunID:     runID,
+		Source:    src,
+		Added:     time.Now().UTC().Round(0),
+	}
+	if err := s.writeMeta(e); err != nil {
+		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+	}
+	return e, nil
+}
+
+// Get returns the pending entry of assetUUID; ok is false when there is none.
+func (s *Spool) Get(assetUUID string) (e Entry, ok bool, err error) {
+	if !ValidAssetUUID(assetUUID) {
+		return Entry{}, false, fmt.Errorf("spool get %q: %w", assetUUID, ErrInvalidAssetUUID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok, err = s.get(assetUUID)
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("spool get %s: %w", assetUUID, err)
+	}
+	return e, ok, nil
+}
+
+// List returns every pending entry, sorted by asset UUID. A bulk file whose metadata is missing
+// or unreadable is still listed, with what the file itself tells (its modification time as
+// Added); temporary files are never listed.
+func (s *Spool) List() ([]Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	des, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool list: %w", err)
+	}
+	var out []Entry
+	for _, de := range des {
+		uuid, isTxt := strings.CutSuffix(de.Name(), ".txt")
+		if !isTxt || !ValidAssetUUID(uuid) || !de.Type().IsRegular() {
+			continue // temp files ("<uuid>.txt.tmp-..."), metadata, strangers
+		}
+		e, ok, err := s.get(uuid)
+		if err != nil {
+			return nil, fmt.Errorf("spool list: %w", err)
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AssetUUID < out[j].AssetUUID })
+	return out, nil
+}
+
+// RecordFailure notes a failed upload of assetUUID's pending file: one more attempt, the error's
+// text and the time. Errors from this package carry no secret, so their text is kept as is.
+func (s *Spool) RecordFailure(assetUUID string, uploadErr error) error {
+	if !ValidAssetUUID(assetUUID) {
+		return fmt.Errorf("spool record failure %q: %w", assetUUID, ErrInvalidAssetUUID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok, err := s.get(assetUUID)
+	if err != nil {
+		return fmt.Errorf("spool record failure %s: %w", assetUUID, err)
+	}
+	if !ok {
+		return fmt.Errorf("spool record failure %s: %w", assetUUID, fs.ErrNotExist)
+	}
+	e.Attempts++
+	e.LastError = ""
+	if uploadErr != nil {
+		e.LastError = uploadErr.Error()
+		if len(e.LastError) > maxLastError {
+			e.LastError = e.LastError[:maxLastError]
+		}
+	}
+	e.LastAttempt = time.Now().UTC().Round(0)
+	if err := s.writeMeta(e); err != nil {
+		return fmt.Errorf("spool record failure %s: %w", assetUUID, err)
+	}
+	return nil
+}
+
+// Remove deletes assetUUID's pending file and metadata. Call it only after the API answered 200
+// for that file. Removing an absent entry is not an error.
+func (s *Spool) Remove(assetUUID string) error {
+	if !ValidAssetUUID(assetUUID) {
+		return fmt.Errorf("spool remove %q: %w", assetUUID, ErrInvalidAssetUUID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The bulk file goes first: a crash in between leaves stray metadata, never a file without
+	// the chance of being listed.
+	for _, name := range []string{assetUUID + ".txt", assetUUID + ".json"} {
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("spool remove %s: %w", assetUUID, err)
+		}
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
+	}
+	return nil
+}
+
+// get reads one entry; the caller holds s.mu and has validated uuid.
+func (s *Spool) get(uuid string) (Entry, bool, error) {
+	path := filepath.Join(s.dir, uuid+".txt")
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Entry{}, false, nil
+	}
+	if err != nil {
+		return Entry{}, false, err
+	}
+	var e Entry
+	data, err := os.ReadFile(filepath.Join(s.dir, uuid+".json"))
+	if err != nil || json.Unmarshal(data, &e) != nil || e.AssetUUID != uuid {
+		// Missing or damaged metadata: keep the file, rebuild what can be known.
+		e = Entry{AssetUUID: uuid, Added: st.ModTime().UTC()}
+	}
+	e.Path = path
+	return e, true, nil
+}
+
+// writeMeta stores e as <uuid>.json; the caller holds s.mu.
+func (s *Spool) writeMeta(e Entry) error {
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.dir, e.AssetUUID+".json", func(f *os.File) error {
+		_, err := f.Write(append(data, '\n'))
+		return err
+	})
+}
+
+// removeStaleTemps deletes temporary files last modified before cutoff. Failures are ignored:
+// a leftover temp file is clutter, never an entry.
+func (s *Spool) removeStaleTemps(cutoff time.Time) {
+	des, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, de := range des {
+		if !strings.Contains(de.Name(), tempMarker) || !de.Type().IsRegular() {
+			continue
+		}
+		if info, err := de.Info(); err == nil && info.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(s.dir, de.Name()))
+		}
+	}
+}
