@@ -1,0 +1,106 @@
+package collector
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tempInfix separates the target's base name from the random suffix in temporary file names.
+const tempInfix = ".tmp-"
+
+// atomicBufferSize is the buffer WriteFileAtomic puts in front of the file. Render asks for the
+// same size, so bufio hands it back the same writer instead of stacking a second buffer.
+const atomicBufferSize = 64 << 10
+
+// WriteFileAtomic writes a file so that readers (the uploader, `collector render`, an operator)
+// only ever see the old content or the complete new one, even across a crash or a full disk.
+//
+// write receives a buffered writer over a temporary file in the same directory, named "." +
+// base + ".tmp-" + random digits and created 0600. After write returns nil the data is flushed
+// and fsynced, the temporary file is renamed over path and the directory is fsynced so the
+// rename itself is durable. If write or any step before the rename fails (or write panics), the
+// temporary file is removed and path is untouched. A failure of the final directory fsync is
+// still returned: path then has the new content, but it may not survive a power loss.
+//
+// Errors from write are returned as they are; file system errors are returned as the os package
+// reports them (they name the file): callers add their stage.
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if base == "" {
+		return &os.PathError{Op: "write", Path: path, Err: errors.New("no file name")}
+	}
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = f.Close() // already closed on most paths; the remove is what matters
+			_ = os.Remove(tmp)
+		}
+	}()
+
+	bw := bufio.NewWriterSize(f, atomicBufferSize)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	renamed = true
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory so a rename in it is on disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		_ = d.Close()
+		return err
+	}
+	return d.Close()
+}
+
+// IsTempFile reports whether name (a base name or a path) is one of WriteFileAtomic's temporary
+// files, so directory listings (re-render, spool scans) can skip what a crash left behind.
+func IsTempFile(name string) bool {
+	base := filepath.Base(name)
+	if len(base) < 2 || base[0] != '.' {
+		return false
+	}
+	i := strings.LastIndex(base, tempInfix)
+	if i < 2 { // need "." plus a non-empty target name before the infix
+		return false
+	}
+	digits := base[i+len(tempInfix):]
+	if digits == "" {
+		return false
+	}
+	for j := 0; j < len(digits); j++ {
+		if digits[j] < '0' || digits[j] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,214 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/oca-collector/collector/devices"
+)
+
+// Runner runs a fleet collection for one inventory. Create it with NewRunner; it is used once.
+type Runner struct {
+	inv         *devices.Inventory
+	log         *slog.Logger
+	dialer      Dialer
+	uploader    Uploader
+	uploadConc  int
+	outputDir   string
+	concurrency int
+	now         func() time.Time
+
+	runID    string
+	runDir   string
+	renderer *Renderer
+	hostKeys *hostKeys
+	pacer    *pacer
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(r *Runner) { r.log = l } }
+
+// WithDialer replaces the TCP dialer (tests, jump hosts).
+func WithDialer(d Dialer) Option { return func(r *Runner) { r.dialer = d } }
+
+// WithUploader hands each finished bulk file to u, with at most concurrency uploads in flight.
+// Without it the run only collects.
+func WithUploader(u Uploader, concurrency int) Option {
+	return func(r *Runner) { r.uploader, r.uploadConc = u, max(concurrency, 1) }
+}
+
+// WithOutputDir overrides the inventory's output_dir (the --output-dir flag).
+func WithOutputDir(dir string) Option { return func(r *Runner) { r.outputDir = dir } }
+
+// WithConcurrency overrides collection.concurrency (the --concurrency flag).
+func WithConcurrency(n int) Option { return func(r *Runner) { r.concurrency = n } }
+
+// WithClock sets the clock used for the run id (tests).
+func WithClock(now func() time.Time) Option { return func(r *Runner) { r.now = now } }
+
+// NewRunner prepares a run of inv. It fails only on a framing that does not parse.
+func NewRunner(inv *devices.Inventory, opts ...Option) (*Runner, error) {
+	r := &Runner{
+		inv:         inv,
+		log:         slog.New(slog.DiscardHandler),
+		dialer:      &net.Dialer{KeepAlive: 30 * time.Second},
+		outputDir:   inv.OutputDir,
+		concurrency: inv.Collection.Concurrency,
+		now:         time.Now,
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	r.concurrency = max(r.concurrency, 1)
+	var err error
+	if r.renderer, err = NewRenderer(inv.Collection.Framing, inv.Collection.Template); err != nil {
+		return nil, fmt.Errorf("framing: %w", err)
+	}
+	r.hostKeys = newHostKeys(r.log)
+	r.pacer = newPacer(inv.Collection.LoginRate)
+	return r, nil
+}
+
+// RunDir is the directory of this run's files (set once Run has started).
+func (r *Runner) RunDir() string { return r.runDir }
+
+// RunID is the run's id, the UTC start time (set once Run has started).
+func (r *Runner) RunID() string { return r.runID }
+
+// Run collects every target, uploading each asset as soon as its bulk file is written, and
+// returns one result per target in target order. The error is for the run itself (the run
+// directory cannot be created); device failures are in the results. When ctx ends, devices not
+// yet started are skipped, running ones are cut short, and Run still returns every result.
+func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceResult, error) {
+	if err := r.makeRunDir(); err != nil {
+		return nil, err
+	}
+	results := make([]DeviceResult, len(targets))
+
+	uploads := make(chan *DeviceResult, len(targets))
+	var uwg sync.WaitGroup
+	if r.uploader != nil {
+		for range r.uploadConc {
+			uwg.Go(func() {
+				for res := range uploads {
+					res.Upload = r.uploader.Send(ctx, res.Device.AssetUUID)
+					r.logUpload(res)
+				}
+			})
+		}
+	}
+
+	p := pool.New().WithMaxGoroutines(r.concurrency)
+	for i, dev := range targets {
+		p.Go(func() {
+			if ctx.Err() != nil {
+				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands),
+					Err:    classError(ErrInterrupted, errors.New("interrupted before its turn")),
+					Upload: UploadResult{Status: UploadSkipped}}
+				return
+			}
+			res := r.collectDevice(ctx, dev)
+			r.logDevice(&res)
+			res.Upload = UploadResult{Status: UploadSkipped}
+			if r.uploader != nil && r.shouldUpload(&res) {
+				if err := r.uploader.Stage(dev.AssetUUID, res.BulkFile, r.runID); err != nil {
+					res.Upload = UploadResult{Status: UploadFailed, Err: fmt.Errorf("spool: %w", err)}
+				} else {
+					res.Upload = UploadResult{Status: UploadPending}
+					results[i] = res
+					uploads <- &results[i]
+					return
+				}
+			}
+			results[i] = res
+		})
+	}
+	p.Wait()
+	close(uploads)
+	uwg.Wait()
+	if err := r.linkLatest(); err != nil {
+		r.log.Warn("could not update runs/latest", "error", err)
+	}
+	return results, nil
+}
+
+func (r *Runner) shouldUpload(res *DeviceResult) bool {
+	switch res.Status {
+	case StatusOK:
+		return true
+	case StatusPartial:
+		return r.inv.Collection.UploadPartial && res.BulkFile != ""
+	}
+	return false
+}
+
+// makeRunDir creates <output>/runs/<run-id> (0700). Two runs in the same second get distinct
+// directories.
+func (r *Runner) makeRunDir() error {
+	runs := filepath.Join(r.outputDir, "runs")
+	if err := os.MkdirAll(runs, 0o700); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	base := r.now().UTC().Format("20060102T150405Z")
+	for n := 0; n < 100; n++ {
+		id := base
+		if n > 0 {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		dir := filepath.Join(runs, id)
+		err := os.Mkdir(dir, 0o700)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("create run directory: %w", err)
+		}
+		r.runID, r.runDir = id, dir
+		return nil
+	}
+	return fmt.Errorf("create run directory: too many runs named %s", base)
+}
+
+// linkLatest points runs/latest at this run, atomically (a new symlink renamed over the old).
+func (r *Runner) linkLatest() error {
+	runs := filepath.Dir(r.runDir)
+	tmp := filepath.Join(runs, ".latest.tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(r.runID, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(runs, "latest"))
+}
+
+func (r *Runner) logDevice(res *DeviceResult) {
+	attrs := []any{"device", res.Device.Name, "asset", res.Device.AssetUUID, "host", res.Device.Address(),
+		"status", res.Status, "duration", res.Duration.Round(time.Millisecond), "bytes", res.Bytes}
+	if res.Err != nil {
+		r.log.Warn("device done", append(attrs, "error", res.Err)...)
+		return
+	}
+	r.log.Info("device done", attrs...)
+}
+
+func (r *Runner) logUpload(res *DeviceResult) {
+	attrs := []any{"device", res.Device.Name, "asset", res.Device.AssetUUID, "status", res.Upload.Status,
+		"attempts", res.Upload.Attempts}
+	if res.Upload.Err != nil {
+		r.log.Warn("upload done", append(attrs, "error", res.Upload.Err)...)
+		return
+	}
+	r.log.Info("upload done", attrs...)
+}
