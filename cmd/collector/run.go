@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/oca-collector/collector/collector"
+	"github.com/oca-collector/collector/devices"
+	"github.com/oca-collector/collector/internal/runlock"
+)
+
+type runFlags struct {
+	inventory   string
+	devices     stringList
+	groups      stringList
+	noUpload    bool
+	concurrency int
+	outputDir   string
+	report      string
+	logFormat   string
+	verbose     bool
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	var f runFlags
+	fs := newFlagSet("run", stderr)
+	fs.StringVar(&f.inventory, "i", "", "inventory file (required)")
+	fs.StringVar(&f.inventory, "inventory", "", "inventory file (same as -i)")
+	fs.Var(&f.devices, "device", "collect only this device (repeatable)")
+	fs.Var(&f.groups, "group", "collect only the devices of this group (repeatable)")
+	fs.BoolVar(&f.noUpload, "no-upload", false, "collect only; do not upload or spool")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "devices in flight (default: the inventory's collection.concurrency)")
+	fs.StringVar(&f.outputDir, "output-dir", "", "output directory (default: the inventory's output_dir)")
+	fs.StringVar(&f.report, "report", "", "also write the report to this file")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVar(&f.verbose, "v", false, "debug logging")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "collector run: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	log, err := newLogger(stderr, f.logFormat, f.verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		return exitUsage
+	}
+	if f.concurrency < 0 {
+		fmt.Fprintln(stderr, "collector run: --concurrency must be positive")
+		return exitUsage
+	}
+	inv, code := loadInventory(f.inventory, stderr)
+	if inv == nil {
+		return code
+	}
+	ctx, stop := signalContext(log)
+	defer stop()
+	return runFleet(ctx, inv, f, log, stderr)
+}
+
+// runFleet is the whole of "collector run" after flag parsing; the demo calls it too, so both
+// go through the same code.
+func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog.Logger, stderr io.Writer) int {
+	targets, err := inv.Select(f.devices, f.groups)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		return exitUsage
+	}
+	outDir := inv.OutputDir
+	if f.outputDir != "" {
+		outDir = f.outputDir
+	}
+	var up *spoolUploader
+	if inv.Upload != nil && !f.noUpload {
+		if up, err = newSpoolUploader(inv.Upload, outDir, log); err != nil {
+			fmt.Fprintf(stderr, "collector run: %v\n", err)
+			return exitUsage
+		}
+	}
+	lock, err := runlock.Acquire(outDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		if errors.Is(err, runlock.ErrHeld) {
+			return exitLocked
+		}
+		return exitFailures
+	}
+	defer func() { _ = lock.Release() }()
+
+	opts := []collector.Option{collector.WithLogger(log), collector.WithOutputDir(outDir)}
+	if f.concurrency > 0 {
+		opts = append(opts, collector.WithConcurrency(f.concurrency))
+	}
+	if up != nil {
+		opts = append(opts, collector.WithUploader(up, inv.Upload.Concurrency))
+	}
+	runner, err := collector.NewRunner(inv, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		return exitUsage
+	}
+	started := time.Now()
+	log.Info("run started", "devices", len(targets), "output_dir", outDir, "upload", up != nil)
+	results, err := runner.Run(ctx, targets)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		return exitFailures
+	}
+	interrupted := ctx.Err() != nil
+	rep := collector.NewReport(runner.RunID(), inv.Path, outDir, started, time.Now(), up != nil, interrupted, results)
+	code := exitOK
+	switch {
+	case interrupted:
+		code = exitInterrupted
+	case !rep.Success():
+		code = exitFailures
+	}
+	rep.ExitCode = code
+	if err := writeReport(rep, filepath.Join(runner.RunDir(), "report.json")); err != nil {
+		log.Error("could not write the report", "error", err)
+		code = max(code, exitFailures)
+	}
+	if f.report != "" {
+		if err := writeReport(rep, f.report); err != nil {
+			log.Error("could not write the report", "path", f.report, "error", err)
+			code = max(code, exitFailures)
+		}
+	}
+	_ = rep.WriteSummary(stderr)
+	fmt.Fprintf(stderr, "files: %s\nreport: %s\n", runner.RunDir(), filepath.Join(runner.RunDir(), "report.json"))
+	return code
+}
+
+func writeReport(rep *collector.Report, path string) error {
+	return collector.WriteFileAtomic(path, rep.WriteJSON)
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM: no new device starts, sessions are
+// closed, the report is written. A second signal exits at once (the lock dies with the process
+// and finished files are already complete: every write is a rename).
+func signalContext(log *slog.Logger) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			log.Warn("interrupted: stopping new work, closing sessions, writing the report", "signal", sig.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			log.Error("second signal: exiting now")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}

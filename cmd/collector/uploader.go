@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/oca-collector/collector/collector"
+	"github.com/oca-collector/collector/devices"
+	"github.com/oca-collector/collector/upload"
+)
+
+// spoolUploader joins the OCA client and the spool into the collector's Uploader seam: a file
+// is put in the spool before the first attempt and leaves it only after the API's 200.
+type spoolUploader struct {
+	client *upload.Client
+	spool  *upload.Spool
+	log    *slog.Logger
+}
+
+var _ collector.Uploader = (*spoolUploader)(nil)
+
+// httpClient is the HTTP client for the gateway; nil means upload's default (TLS verified,
+// proxies from the environment). The end-to-end tests leave it nil too.
+var httpClient *http.Client
+
+func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*spoolUploader, error) {
+	user, pass, err := cfg.ResolveCredentials()
+	if err != nil {
+		return nil, fmt.Errorf("upload credentials: %w", err)
+	}
+	client, err := upload.New(upload.Config{
+		Gateway:       cfg.Gateway,
+		Username:      user,
+		Password:      pass.Reveal(),
+		AssetFlowType: cfg.AssetFlowType,
+		Timeout:       cfg.Timeout,
+		CAFile:        cfg.CAFile,
+		HTTPClient:    httpClient,
+		Logger:        log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	spool, err := upload.OpenSpool(filepath.Join(outputDir, "spool"))
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return &spoolUploader{client: client, spool: spool, log: log}, nil
+}
+
+func (u *spoolUploader) Stage(assetUUID, bulkFile, runID string) error {
+	_, err := u.spool.Put(assetUUID, bulkFile, runID)
+	return err
+}
+
+func (u *spoolUploader) Send(ctx context.Context, assetUUID string) collector.UploadResult {
+	e, ok, err := u.spool.Get(assetUUID)
+	switch {
+	case err != nil:
+		return collector.UploadResult{Status: collector.UploadFailed, Err: fmt.Errorf("spool: %w", err), Class: "spool"}
+	case !ok:
+		return collector.UploadResult{Status: collector.UploadFailed, Err: errors.New("not in the spool"), Class: "spool"}
+	case ctx.Err() != nil:
+		return collector.UploadResult{Status: collector.UploadPending, Err: errors.New("interrupted before the upload; kept in the spool"), Class: "interrupted"}
+	}
+	res, err := u.client.UploadFile(ctx, assetUUID, e.Path)
+	if err == nil {
+		if rerr := u.spool.Remove(assetUUID); rerr != nil {
+			u.log.Warn("uploaded, but could not remove the file from the spool", "asset", assetUUID, "error", rerr)
+		}
+		return collector.UploadResult{Status: collector.UploadUploaded, Attempts: res.Attempts}
+	}
+	if rerr := u.spool.RecordFailure(assetUUID, err); rerr != nil {
+		u.log.Warn("could not record the upload failure in the spool", "asset", assetUUID, "error", rerr)
+	}
+	status := collector.UploadFailed
+	if upload.IsRetryable(err) || ctx.Err() != nil {
+		status = collector.UploadPending
+	}
+	return collector.UploadResult{Status: status, Attempts: res.Attempts, Err: err, Class: uploadErrorClass(err, ctx)}
+}
+
+// uploadErrorClass names an upload failure for the report: the API's ERR-nnnn code when it
+// gave one, else the HTTP status, else auth / network / interrupted.
+func uploadErrorClass(err error, ctx context.Context) string {
+	var api *upload.APIError
+	switch {
+	case ctx.Err() != nil:
+		return "interrupted"
+	case errors.As(err, &api) && api.ErrCode != "":
+		return api.ErrCode
+	case errors.As(err, &api):
+		return fmt.Sprintf("http_%d", api.Status)
+	case errors.Is(err, upload.ErrAuth):
+		return "auth"
+	case upload.IsRetryable(err):
+		return "network"
+	default:
+		return "error"
+	}
+}
