@@ -18,7 +18,7 @@ import (
 
 // fleet is a test fleet: simulated devices plus an inventory pointing at them.
 type fleet struct {
-	t          *testing.T
+	t          testing.TB
 	dir        string
 	knownHosts string
 	keyPath    string
@@ -29,7 +29,7 @@ type fleet struct {
 const testUser = "oca"
 const testPassword = "s3cret-device-pw"
 
-func newFleet(t *testing.T) *fleet {
+func newFleet(t testing.TB) *fleet {
 	t.Helper()
 	dir := t.TempDir()
 	signer, pem, err := sshsim.GenerateUserKey()
@@ -121,7 +121,7 @@ func uuidFor(i int) string {
 	return strings.Replace("00000000-0000-4000-8000-0000000000XX", "XX", string([]byte{"0123456789abcdef"[i/16%16], "0123456789abcdef"[i%16]}), 1)
 }
 
-func splitHostPort(t *testing.T, addr string) (string, int) {
+func splitHostPort(t testing.TB, addr string) (string, int) {
 	t.Helper()
 	i := strings.LastIndexByte(addr, ':')
 	var port int

@@ -430,3 +430,16 @@ func TestInterruptSkipsQueuedAndStopsRunning(t *testing.T) {
 	}
 	checkNoLeaks(t, base)
 }
+
+func TestJumpHostDeviceIsNotDialledDirectly(t *testing.T) {
+	f := newFleet(t)
+	srv, dev := f.device("behind-bastion", sshsim.Config{}, "id")
+	dev.Jump = []string{"bastion01"}
+	_, res := f.run(context.Background())
+	if res[0].Status != StatusFailed || !strings.Contains(res[0].Err.Error(), "jump hosts") {
+		t.Fatalf("status %s err %v", res[0].Status, res[0].Err)
+	}
+	if srv.Stats().Connections != 0 {
+		t.Errorf("device behind a jump host was dialled directly")
+	}
+}

@@ -123,7 +123,7 @@ func readCommandFile(path string) ([]string, error) {
 		cmds = append(cmds, line)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read command file %q: %s", path, err)
+		return nil, fmt.Errorf("cannot read command file %q: %w", path, err)
 	}
 	return cmds, nil
 }

@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,8 +62,8 @@ func loadProblems(t *testing.T, path string) []string {
 	if err == nil {
 		t.Fatalf("Load(%s) succeeded (%d devices), want problems", path, len(inv.Devices))
 	}
-	ps, ok := err.(Problems)
-	if !ok {
+	var ps Problems
+	if !errors.As(err, &ps) {
 		t.Fatalf("Load error is %T, want Problems", err)
 	}
 	out := make([]string, len(ps))

@@ -148,7 +148,7 @@ func (c *Client) UploadFile(ctx context.Context, assetUUID, path string) (Result
 
 // retryLater builds the error for an upload this run gave up on but a later run should retry.
 func retryLater(assetUUID string, attempts int, reason, last error) error {
-	if last == nil || last == reason {
+	if last == nil || errors.Is(last, reason) {
 		return fmt.Errorf("upload %s: gave up after %d attempts: %w: %w", assetUUID, attempts, ErrRetryable, reason)
 	}
 	return fmt.Errorf("upload %s: gave up after %d attempts: %w: %w (last failure: %w)", assetUUID, attempts, ErrRetryable, reason, last)
@@ -168,7 +168,7 @@ func (c *Client) attempt(ctx context.Context, assetUUID, path string) outcome {
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.uploadURL(assetUUID), body)
 	if err != nil {
-		body.Close()
+		_ = body.Close()
 		return outcome{err: err}
 	}
 	req.ContentLength = body.length

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -154,7 +155,7 @@ func TestDefaultSleepHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	start := time.Now()
-	if err := sleepCtx(ctx, time.Hour); err != context.Canceled {
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("sleepCtx on a canceled context = %v", err)
 	}
 	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {

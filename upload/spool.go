@@ -60,7 +60,7 @@ func OpenSpool(dir string) (*Spool, error) {
 		return nil, fmt.Errorf("open spool: %s is not a directory", dir)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // 0700 is the strictest mode a directory can have and still be used
 			return nil, fmt.Errorf("open spool: %w", err)
 		}
 	}

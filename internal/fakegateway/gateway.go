@@ -119,7 +119,7 @@ func start(addr string, tls bool, opts []Option) (*Gateway, error) {
 	}
 	g := newGateway(nil, opts)
 	g.srv = httptest.NewUnstartedServer(g)
-	g.srv.Listener.Close()
+	_ = g.srv.Listener.Close()
 	g.srv.Listener = l
 	g.srv.Config.ErrorLog = quietLog()
 	if tls {

@@ -243,7 +243,8 @@ func TestScriptedFaults(t *testing.T) {
 	}
 
 	g.Script(uuid, Reset())
-	if _, err := http.DefaultClient.Do(uploadRequest(t, g, uuid, tok, goodPart())); err == nil {
+	if resp, err := http.DefaultClient.Do(uploadRequest(t, g, uuid, tok, goodPart())); err == nil {
+		_ = resp.Body.Close()
 		t.Error("Reset: request succeeded")
 	}
 	g.ScriptAuth(Status(503, ""))

@@ -51,7 +51,7 @@ func reply(w http.ResponseWriter, status int, body string, extra http.Header) in
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 	return status
 }
 
@@ -93,9 +93,9 @@ func resetConn(w http.ResponseWriter) {
 		raw = tc.NetConn()
 	}
 	if tcp, ok := raw.(*net.TCPConn); ok {
-		tcp.SetLinger(0)
+		_ = tcp.SetLinger(0)
 	}
-	conn.Close()
+	_ = conn.Close()
 }
 
 // serveAuth is POST /auth: form username, password, token=true -> 201 and a JWT as plain text.

@@ -105,7 +105,7 @@ func waitReady(procs []*process, logPath string, offset int64, groups [][]string
 			return fmt.Errorf("sshd start: %w: %s", errPortTaken, line)
 		}
 		if exited != nil {
-			return fmt.Errorf("sshd start %s: exited early (%v); see its log below", filepath.Base(exited.conf), exited.err)
+			return fmt.Errorf("sshd start %s: exited early (%w); see its log below", filepath.Base(exited.conf), exited.err)
 		}
 		missing := missingLines(log, want)
 		if len(missing) == 0 {
@@ -174,7 +174,7 @@ func readBanner(addr string, deadline time.Time) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if err := c.SetDeadline(dl); err != nil {
 		return err
 	}
