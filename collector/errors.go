@@ -88,7 +88,7 @@ func (e *classifiedError) Unwrap() []error { return []error{e.class, e.err} }
 func classifyDialError(stage string, err error, ctxErr error) error {
 	switch {
 	case errors.Is(ctxErr, context.DeadlineExceeded):
-		return classError(ErrTimeout, fmt.Errorf("%s: %w", stage, err))
+		return classError(ErrTimeout, fmt.Errorf("%s: no answer within connect_timeout: %w", stage, err))
 	case errors.Is(ctxErr, context.Canceled):
 		return classError(ErrInterrupted, fmt.Errorf("%s: %w", stage, err))
 	case errors.Is(err, devices.ErrSecretUnset):
@@ -96,7 +96,7 @@ func classifyDialError(stage string, err error, ctxErr error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return classError(ErrTimeout, fmt.Errorf("%s: %w", stage, err))
+		return classError(ErrTimeout, fmt.Errorf("%s: no answer within connect_timeout: %w", stage, err))
 	}
 	msg := err.Error()
 	switch {

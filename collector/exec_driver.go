@@ -26,19 +26,17 @@ type execDriver struct {
 // every command has a record: finished, failed, or cut short by ctx (device deadline or
 // interruption). dead is closed when the connection is known to be gone.
 func (d execDriver) run(ctx context.Context, client *ssh.Client, dead <-chan struct{}, records []CommandRecord, errs []error, todo []int) {
-	sem := make(chan struct{}, max(d.maxSessions, 1))
+	g := newChannelGate(max(d.maxSessions, 1))
 	var wg sync.WaitGroup
 	for _, i := range todo {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		if err := g.acquire(ctx); err != nil {
 			records[i], errs[i] = notRun(records[i], ctxError(ctx, "before the command started"))
 			continue
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			records[i], errs[i] = d.runOne(ctx, client, dead, records[i])
+			defer func() { g.release(); wg.Done() }()
+			records[i], errs[i] = d.runOne(ctx, client, g, dead, records[i])
 		}()
 	}
 	wg.Wait()
@@ -50,7 +48,7 @@ type execResult struct {
 	signal string
 }
 
-func (d execDriver) runOne(ctx context.Context, client *ssh.Client, dead <-chan struct{}, rec CommandRecord) (CommandRecord, error) {
+func (d execDriver) runOne(ctx context.Context, client *ssh.Client, g *channelGate, dead <-chan struct{}, rec CommandRecord) (CommandRecord, error) {
 	rec.Started = time.Now()
 	rec.ExitStatus = -1
 	rec.Error = ""
@@ -65,7 +63,7 @@ func (d execDriver) runOne(ctx context.Context, client *ssh.Client, dead <-chan 
 		closed bool
 	)
 	go func() {
-		s, err := openSession(cctx, client)
+		s, err := openSession(cctx, client, g)
 		if err != nil {
 			done <- execResult{err: fmt.Errorf("open channel: %w", err)}
 			return
@@ -117,6 +115,8 @@ func (d execDriver) runOne(ctx context.Context, client *ssh.Client, dead <-chan 
 	rec.Output, rec.Stderr, rec.Truncated = out.snapshot()
 	rec.ExitStatus, rec.Signal = res.exit, res.signal
 	if res.err != nil {
+		// Not run, cut off or lost: the command reported no status (res.exit is only a zero value).
+		rec.ExitStatus = -1
 		var missing *ssh.ExitMissingError
 		if errors.As(res.err, &missing) && connectionAlive(client, dead) {
 			// The channel closed cleanly without an exit status, as several network OSes do:
@@ -189,16 +189,31 @@ func notRun(rec CommandRecord, err error) (CommandRecord, error) {
 	return rec, err
 }
 
-// openSession opens a session channel, waiting and trying again while the device answers
-// "resource shortage": a device at its channel limit (sshd's MaxSessions, a small vty pool)
-// frees one as soon as a running command ends.
-func openSession(ctx context.Context, client *ssh.Client) (*ssh.Session, error) {
+// openSession opens a session channel. A device at its channel limit refuses the open: sshd
+// at MaxSessions answers "connect failed", others "resource shortage". While other channels of
+// this connection are open, the refusal means "not now": the gate lowers the connection's limit
+// to what the device took and the open waits for one of them to finish. With no other channel
+// open, "resource shortage" is retried with a capped backoff (other clients may hold the
+// device's sessions) and anything else is final.
+func openSession(ctx context.Context, client *ssh.Client, g *channelGate) (*ssh.Session, error) {
 	wait := 10 * time.Millisecond
 	for {
 		s, err := client.NewSession()
 		var oce *ssh.OpenChannelError
-		if err == nil || !errors.As(err, &oce) || oce.Reason != ssh.ResourceShortage {
+		if err == nil || !errors.As(err, &oce) {
 			return s, err
+		}
+		if oce.Reason != ssh.ResourceShortage && oce.Reason != ssh.ConnectionFailed {
+			return nil, err
+		}
+		waited, werr := g.refused(ctx)
+		switch {
+		case werr != nil:
+			return nil, err
+		case waited:
+			continue
+		case oce.Reason != ssh.ResourceShortage:
+			return nil, err
 		}
 		if serr := sleepCtx(ctx, wait); serr != nil {
 			return nil, err

@@ -115,7 +115,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 	for i, dev := range targets {
 		p.Go(func() {
 			if ctx.Err() != nil {
-				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands),
+				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands), Failed: len(dev.Commands),
 					Err:    classError(ErrInterrupted, errors.New("interrupted before its turn")),
 					Upload: UploadResult{Status: UploadSkipped}}
 				return

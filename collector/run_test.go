@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -441,5 +442,28 @@ func TestJumpHostDeviceIsNotDialledDirectly(t *testing.T) {
 	}
 	if srv.Stats().Connections != 0 {
 		t.Errorf("device behind a jump host was dialled directly")
+	}
+}
+
+// A device whose channel limit is below max_sessions refuses the extra opens; the collector
+// adapts to the device's limit instead of failing commands.
+func TestDeviceChannelLimitBelowMaxSessions(t *testing.T) {
+	f := newFleet(t)
+	cmds := map[string]sshsim.Response{}
+	var names []string
+	// Commands outlast the simulator's grace for closing channels, so it really refuses.
+	for i := range 6 {
+		c := fmt.Sprintf("cmd%d", i)
+		cmds[c] = sshsim.Response{Output: []sshsim.Chunk{{Data: c + "\n", Delay: 300 * time.Millisecond}}}
+		names = append(names, c)
+	}
+	srv, dev := f.device("small-vty", sshsim.Config{MaxSessions: 2, Commands: cmds}, names...)
+	dev.MaxSessions = 4
+	_, res := f.run(context.Background())
+	if res[0].Status != StatusOK || res[0].Failed != 0 {
+		t.Fatalf("status %s failed %d err %v", res[0].Status, res[0].Failed, res[0].Err)
+	}
+	if st := srv.Stats(); st.MaxConcurrentChannels > 2 || st.Execs != 6 {
+		t.Errorf("stats %+v", st)
 	}
 }

@@ -31,7 +31,7 @@ type Config struct {
 	// RejectExec refuses exec requests, as a shell-only network device does.
 	RejectExec bool
 	// MaxSessions limits session channels open at once on one connection; 0 means 10, like
-	// sshd. Opens beyond it are rejected with ssh.ResourceShortage.
+	// sshd. Opens beyond it are rejected as sshd rejects them: "connect failed" (ssh.ConnectionFailed).
 	MaxSessions int
 	// AuthDelay is waited before answering each authentication attempt (a slow device or a
 	// slow PAM/RADIUS backend).

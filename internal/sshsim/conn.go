@@ -66,7 +66,7 @@ func (c *conn) dispatch(nch ssh.NewChannel) {
 	case nch.ChannelType() != "session":
 		reason, msg = ssh.UnknownChannelType, "unsupported channel type"
 	case !c.slotFree():
-		reason, msg = ssh.ResourceShortage, "open failed"
+		reason, msg = ssh.ConnectionFailed, "open failed" // what sshd answers at MaxSessions
 	}
 	s.wg.Add(1)
 	if msg != "" {

@@ -122,7 +122,7 @@ func waitSessionSlot(t *testing.T, c *ssh.Client) {
 		s, err := c.NewSession()
 		if err != nil {
 			var oce *ssh.OpenChannelError
-			if !errors.As(err, &oce) || oce.Reason != ssh.ResourceShortage {
+			if !errors.As(err, &oce) || oce.Reason != ssh.ConnectionFailed {
 				t.Fatalf("new session: %v", err)
 			}
 			return false
