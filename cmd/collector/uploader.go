@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 
 	"github.com/oca-collector/collector/collector"
@@ -23,10 +22,6 @@ type spoolUploader struct {
 
 var _ collector.Uploader = (*spoolUploader)(nil)
 
-// httpClient is the HTTP client for the gateway; nil means upload's default (TLS verified,
-// proxies from the environment). The end-to-end tests leave it nil too.
-var httpClient *http.Client
-
 func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*spoolUploader, error) {
 	user, pass, err := cfg.ResolveCredentials()
 	if err != nil {
@@ -39,7 +34,6 @@ func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (
 		AssetFlowType: cfg.AssetFlowType,
 		Timeout:       cfg.Timeout,
 		CAFile:        cfg.CAFile,
-		HTTPClient:    httpClient,
 		Logger:        log,
 	})
 	if err != nil {
