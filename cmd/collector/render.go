@@ -1,14 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/oca-collector/collector/collector"
+	"github.com/oca-collector/collector/internal/runlock"
+	"github.com/oca-collector/collector/upload"
 )
 
 // renderCmd re-renders bulk files from transcripts with the inventory's current framing, so a
@@ -17,6 +21,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("render", stderr)
 	invPath := fs.String("i", "", "inventory file (required; its collection.framing is used)")
 	fs.StringVar(invPath, "inventory", "", "inventory file (same as -i)")
+	outputDir := fs.String("output-dir", "", "output directory whose spool to update (default: the inventory's output_dir)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -39,6 +44,26 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "collector render: %v\n", err)
 		return exitUsage
 	}
+	outDir := inv.OutputDir
+	if *outputDir != "" {
+		outDir = *outputDir
+	}
+	// A bulk file waiting in the spool was copied there from the run directory; re-rendering the
+	// run's file must replace the spooled copy too, or "upload --pending" would send the old one.
+	lock, err := runlock.Acquire(outDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector render: %v\n", err)
+		if errors.Is(err, runlock.ErrHeld) {
+			return exitLocked
+		}
+		return exitFailures
+	}
+	defer func() { _ = lock.Release() }()
+	spooled, spool, err := spooledSources(outDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector render: %v\n", err)
+		return exitFailures
+	}
 	code = exitOK
 	for _, path := range files {
 		tr, err := collector.ReadTranscript(path)
@@ -54,9 +79,49 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 			code = exitFailures
 			continue
 		}
-		fmt.Fprintf(stdout, "%s  %d bytes  (%s, %s)\n", out, n, tr.Device, inv.Collection.Framing)
+		note := ""
+		if e, ok := spooled[absPath(out)]; ok {
+			if _, err := spool.Put(e.AssetUUID, out, e.RunID); err != nil {
+				fmt.Fprintf(stderr, "collector render: re-stage %s in the spool: %v\n", out, err)
+				code = exitFailures
+			} else {
+				note = "; replaced the copy waiting in the spool"
+			}
+		}
+		fmt.Fprintf(stdout, "%s  %d bytes  (%s, %s%s)\n", out, n, tr.Device, inv.Collection.Framing, note)
 	}
 	return code
+}
+
+// spooledSources maps the absolute path each spool entry was copied from to the entry. An
+// output directory without a spool has none.
+func spooledSources(outDir string) (map[string]upload.Entry, *upload.Spool, error) {
+	dir := filepath.Join(outDir, "spool")
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	spool, err := upload.OpenSpool(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	entries, err := spool.List()
+	if err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	m := make(map[string]upload.Entry, len(entries))
+	for _, e := range entries {
+		if e.Source != "" {
+			m[absPath(e.Source)] = e
+		}
+	}
+	return m, spool, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // transcriptFiles lists the transcripts at path: the file itself, or every <uuid>.json in a run

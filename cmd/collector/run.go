@@ -56,7 +56,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if f.concurrency < 0 {
-		fmt.Fprintln(stderr, "collector run: --concurrency must be positive")
+		fmt.Fprintln(stderr, "collector run: --concurrency must not be negative (0 means the inventory's collection.concurrency)")
 		return exitUsage
 	}
 	inv, code := loadInventory(f.inventory, stderr)
@@ -80,13 +80,6 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 	if f.outputDir != "" {
 		outDir = f.outputDir
 	}
-	var up *spoolUploader
-	if inv.Upload != nil && !f.noUpload {
-		if up, err = newSpoolUploader(inv.Upload, outDir, log); err != nil {
-			fmt.Fprintf(stderr, "collector run: %v\n", err)
-			return exitUsage
-		}
-	}
 	lock, err := runlock.Acquire(outDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "collector run: %v\n", err)
@@ -96,6 +89,13 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 		return exitFailures
 	}
 	defer func() { _ = lock.Release() }()
+	var up *spoolUploader
+	if inv.Upload != nil && !f.noUpload {
+		if up, err = newSpoolUploader(inv.Upload, outDir, log); err != nil {
+			fmt.Fprintf(stderr, "collector run: %v\n", err)
+			return exitUsage
+		}
+	}
 
 	opts := []collector.Option{collector.WithLogger(log), collector.WithOutputDir(outDir)}
 	if f.concurrency > 0 {

@@ -60,11 +60,6 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 	if *outputDir != "" {
 		outDir = *outputDir
 	}
-	up, err := newSpoolUploader(inv.Upload, outDir, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "collector upload: %v\n", err)
-		return exitUsage
-	}
 	// The lock keeps a drain from racing a scheduled run that is sending the same assets.
 	lock, err := runlock.Acquire(outDir)
 	if err != nil {
@@ -75,6 +70,11 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		return exitFailures
 	}
 	defer func() { _ = lock.Release() }()
+	up, err := newSpoolUploader(inv.Upload, outDir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector upload: %v\n", err)
+		return exitUsage
+	}
 	ctx, stop := signalContext(log)
 	defer stop()
 
