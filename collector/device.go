@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/crypto/ssh"
 
 	"github.com/oca-collector/collector/devices"
 )
@@ -35,18 +32,7 @@ func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceRe
 		errs[i] = errNotRun
 		todo[i] = i
 	}
-	budget := new(atomic.Int64)
-	budget.Store(r.inv.Collection.MaxDeviceBytes)
-	driver := execDriver{
-		maxSessions:    dev.MaxSessions,
-		commandTimeout: r.inv.Collection.CommandTimeout,
-		maxOutput:      r.inv.Collection.MaxOutputBytes,
-		budget:         budget,
-	}
-	if r.inv.Collection.MaxDeviceBytes <= 0 {
-		driver.budget = nil
-	}
-
+	drv := r.driverFor(dev)
 	var connErr error
 	connected := false
 	if len(dev.Jump) > 0 {
@@ -75,7 +61,11 @@ func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceRe
 		connected = true
 		dead := make(chan struct{})
 		go func() { _ = client.Wait(); close(dead) }()
-		driver.run(dctx, client, dead, records, errs, todo)
+		sess := &session{client: client, dead: dead}
+		drv.run(dctx, sess, records, errs, todo)
+		if sess.prompt != "" {
+			tr.Prompt = sess.prompt
+		}
 		_ = client.Close()
 		<-dead
 		todo = todo[:0:0]
@@ -163,37 +153,6 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 		return
 	}
 	res.BulkFile, res.Bytes = base+".txt", n
-}
-
-// dial paces the login, resolves the credential and connects within connect_timeout.
-func (r *Runner) dial(ctx context.Context, dev devices.Device) (*ssh.Client, error) {
-	if err := r.pacer.wait(ctx); err != nil {
-		return nil, ctxError(ctx, "waiting for a login slot")
-	}
-	cb, algos, err := r.hostKeys.callbackFor(dev)
-	if err != nil {
-		return nil, err
-	}
-	methods, release, err := authMethods(dev.Credential)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	cfg := &ssh.ClientConfig{
-		User:              dev.Credential.Username,
-		Auth:              methods,
-		HostKeyCallback:   cb,
-		HostKeyAlgorithms: algos,
-		ClientVersion:     "SSH-2.0-oca-collector",
-		Timeout:           r.inv.Collection.ConnectTimeout,
-	}
-	cctx, cancel := context.WithTimeout(ctx, r.inv.Collection.ConnectTimeout)
-	defer cancel()
-	client, err := connect(cctx, r.dialer, dev.Address(), cfg)
-	if err != nil && ctx.Err() != nil {
-		return nil, ctxError(ctx, "while connecting")
-	}
-	return client, err
 }
 
 // retryDelay is the pause before connection attempt n (n >= 1): 1s, 2s, 4s... capped at 10s,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/oca-collector/collector/devices"
 )
 
 // Dialer opens the TCP connection to a device. The fleet run uses net.Dialer; tests and jump
@@ -87,4 +89,35 @@ func (p *pacer) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// dial paces the login, resolves the credential and connects within connect_timeout.
+func (r *Runner) dial(ctx context.Context, dev devices.Device) (*ssh.Client, error) {
+	if err := r.pacer.wait(ctx); err != nil {
+		return nil, ctxError(ctx, "waiting for a login slot")
+	}
+	cb, algos, err := r.hostKeys.callbackFor(dev)
+	if err != nil {
+		return nil, err
+	}
+	methods, release, err := authMethods(dev.Credential)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	cfg := &ssh.ClientConfig{
+		User:              dev.Credential.Username,
+		Auth:              methods,
+		HostKeyCallback:   cb,
+		HostKeyAlgorithms: algos,
+		ClientVersion:     "SSH-2.0-oca-collector",
+		Timeout:           r.inv.Collection.ConnectTimeout,
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.inv.Collection.ConnectTimeout)
+	defer cancel()
+	client, err := connect(cctx, r.dialer, dev.Address(), cfg)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctxError(ctx, "while connecting")
+	}
+	return client, err
 }

@@ -25,7 +25,8 @@ type execDriver struct {
 // run executes the commands at indexes todo and fills records[i] for each. It returns when
 // every command has a record: finished, failed, or cut short by ctx (device deadline or
 // interruption). dead is closed when the connection is known to be gone.
-func (d execDriver) run(ctx context.Context, client *ssh.Client, dead <-chan struct{}, records []CommandRecord, errs []error, todo []int) {
+func (d execDriver) run(ctx context.Context, s *session, records []CommandRecord, errs []error, todo []int) {
+	client, dead := s.client, s.dead
 	g := newChannelGate(max(d.maxSessions, 1))
 	var wg sync.WaitGroup
 	for _, i := range todo {

@@ -40,6 +40,8 @@ type Inventory struct {
 	CommandSets map[string]CommandSet
 	Groups      map[string]Group
 	Devices     []Device
+	// Platforms are the built-in platforms plus those of the inventory's platforms_file.
+	Platforms map[string]Platform
 
 	// Warnings are problems that do not stop a run (an inline password, say), each formatted
 	// like a validation error: "file:line:col: path: message".
@@ -84,6 +86,11 @@ type Upload struct {
 type SSH struct {
 	KnownHosts    string // absolute path; default ~/.ssh/known_hosts
 	HostKeyPolicy string // strict | accept-new | insecure; default strict
+	Algorithms    Algorithms
+	// KeepaliveInterval is how often an idle connection is probed (keepalive@openssh.com);
+	// KeepaliveCountMax unanswered probes in a row close it. Defaults 15s and 3.
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
 }
 
 // Credential is a named set of login references. Only references are stored; the secret values
@@ -126,8 +133,14 @@ type Device struct {
 	Commands    []string
 	SSH         SSH
 	MaxSessions int
-	Batch       bool
-	Jump        []string
+	// Batch runs the command set as one framed script in one exec channel. It defaults to true
+	// on POSIX platforms; batch: false keeps one channel per command.
+	Batch bool
+	// Jump lists the hops as written; JumpHops is the same, resolved, in dialling order.
+	Jump     []string
+	JumpHops []Hop
+	// PlatformDef is the resolved definition of Platform (built-in or from platforms_file).
+	PlatformDef Platform
 
 	// Line is where the device is declared in the inventory, for messages.
 	Line int
@@ -138,14 +151,85 @@ func (d Device) Address() string {
 	return net.JoinHostPort(d.Host, strconv.Itoa(d.Port))
 }
 
-// Platform is a built-in or user-defined platform definition. Issue 2 needs only its name and
-// how commands are run; the shell-driver fields (prompts, pagers, enable) come with the
-// network-device work.
+// Platform is a built-in or user-defined platform definition: how to talk to one kind of
+// device. Adding a platform is adding a YAML file (devices/platforms/*.yaml, or the inventory's
+// platforms_file); no Go code. Patterns are Go regular expressions (RE2 syntax).
 type Platform struct {
-	Name string
+	Name        string
+	Description string
 	// Mode is "exec" (one SSH exec channel per command) or "shell" (interactive PTY).
 	Mode string
 	// POSIX is true when the device runs a POSIX shell, so a whole command set can be run as
 	// one framed script (batch mode).
 	POSIX bool
+
+	// Prompt patterns, matched against the last line received (after ANSI/CR cleanup). The
+	// driver learns the exact prompt from the first match and then waits for that prompt at
+	// the start of a line.
+	Prompt PromptPatterns
+	// Gates are screens shown before the first prompt that need an answer ("Press 'a' to
+	// accept", "Press any key to continue").
+	Gates []Answer
+	// OnOpen are commands sent after login (and enable) and before the command set: paging off,
+	// terminal width. Their output is not recorded; a failure is logged, not fatal.
+	OnOpen []string
+	// Pagers are the "--More--" style markers of output paging and the key that answers each,
+	// for when paging could not be turned off.
+	Pagers []Answer
+	// Enable, when set, is how to reach the privileged level (only when the credential has an
+	// enable_password_env and the prompt is not already privileged).
+	Enable *Enable
+	// ErrorPatterns mark a command as failed when its output matches ("% Invalid input",
+	// "Unknown command", "syntax error").
+	ErrorPatterns []string
+	// Exit is the command that ends the session politely ("exit", "quit", "logout").
+	Exit string
+}
+
+// PromptPatterns are the user-level and privileged-level prompt patterns of a platform.
+type PromptPatterns struct {
+	User       string // e.g. `^[\w.\-@/:]{1,63}>\s*$`
+	Privileged string // e.g. `^[\w.\-@/:]{1,63}#\s*$`
+}
+
+// Answer pairs a pattern seen in the output with what to send back ("\n", " ", "a").
+type Answer struct {
+	Pattern string
+	Send    string
+}
+
+// Enable describes the privilege escalation dialogue.
+type Enable struct {
+	Command        string // "enable"
+	PasswordPrompt string // pattern, e.g. `(?i)password:\s*$`
+	// Failure is a pattern that means the password was refused ("% Access denied", "% Bad
+	// secrets"); the privileged prompt not coming back means the same.
+	Failure string
+}
+
+// Algorithms are explicit SSH algorithm lists for old or locked-down devices. Empty lists keep
+// x/crypto/ssh's defaults. Legacy adds the algorithms old devices need (diffie-hellman-group14-sha1
+// and group1-sha1, aes-cbc, ssh-rsa with SHA-1) to the defaults.
+type Algorithms struct {
+	Legacy       bool
+	KeyExchanges []string
+	Ciphers      []string
+	MACs         []string
+	HostKeys     []string
+}
+
+// Hop is one jump host on the way to a device, resolved: its address, credential and host key
+// settings. A hop named after an inventory device takes that device's settings; a hop written
+// user@host:port takes the referring device's credential (with that user) and ssh settings.
+type Hop struct {
+	Name       string // the inventory device name, or the user@host:port as written
+	Host       string
+	Port       int
+	Credential Credential
+	SSH        SSH
+}
+
+// Address is host:port, with IPv6 literals bracketed.
+func (h Hop) Address() string {
+	return net.JoinHostPort(h.Host, strconv.Itoa(h.Port))
 }

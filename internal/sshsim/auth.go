@@ -41,7 +41,17 @@ func (s *Server) serverConfig() *ssh.ServerConfig {
 		AuthLogCallback:   s.authResult,
 		ServerVersion:     "SSH-2.0-OpenSSH_9.2p1 sshsim",
 	}
-	cfg.AddHostKey(s.signer)
+	a := s.cfg.Algorithms
+	cfg.KeyExchanges, cfg.Ciphers, cfg.MACs = a.KeyExchanges, a.Ciphers, a.MACs
+	signer := s.signer
+	if len(a.HostKeyAlgorithms) > 0 {
+		if as, ok := signer.(ssh.AlgorithmSigner); ok {
+			if restricted, err := ssh.NewSignerWithAlgorithms(as, a.HostKeyAlgorithms); err == nil {
+				signer = restricted
+			}
+		}
+	}
+	cfg.AddHostKey(signer)
 	return cfg
 }
 

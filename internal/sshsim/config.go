@@ -41,6 +41,10 @@ type Config struct {
 	// exec'd command's output follows its exec reply, as on a real link, so a command run on
 	// a fresh channel costs the client at least two round trips of Latency.
 	Latency time.Duration
+	// Algorithms restricts what the device offers in the handshake, to play old gear that
+	// knows only diffie-hellman-group1-sha1, aes128-cbc or ssh-rsa with SHA-1. Empty lists keep
+	// x/crypto's defaults.
+	Algorithms Algorithms
 	// Logger receives debug logs of connections, logins and commands; nil discards them.
 	// Passwords and keys are never logged.
 	Logger *slog.Logger
@@ -101,4 +105,12 @@ func notFound(cmd string) Response {
 func (r Response) clone() Response {
 	r.Output = append([]Chunk(nil), r.Output...)
 	return r
+}
+
+// Algorithms are the handshake algorithms a simulated device offers.
+type Algorithms struct {
+	KeyExchanges      []string
+	Ciphers           []string
+	MACs              []string
+	HostKeyAlgorithms []string // signature algorithms of the host key, e.g. ssh.KeyAlgoRSA (SHA-1)
 }
