@@ -7,7 +7,7 @@ BIN     := bin/collector
 LINT    := $(GO) tool -modfile=tools/go.mod golangci-lint
 FUZZTIME ?= 10s
 
-.PHONY: help build test test-short lint fuzz demo bench clean
+.PHONY: help build test test-short soak lint fuzz demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ test: ## all tests with the race detector (the sshd tests skip without openssh-s
 
 test-short: ## quick tests, no race detector
 	$(GO) test -short -count=1 ./...
+
+soak: ## the 2,000-device soak test without the race detector (make test runs a smaller one)
+	$(GO) test -count=1 -run 'TestSoak' -v ./cmd/collector/
 
 lint: ## gofmt, go vet and golangci-lint (pinned in tools/go.mod)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
