@@ -3,8 +3,10 @@ package devices
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExampleInventory loads the shipped example so that it can never drift from the loader.
@@ -33,8 +35,34 @@ func TestExampleInventory(t *testing.T) {
 		if len(d.Commands) == 0 {
 			t.Errorf("device %s has no commands", d.Name)
 		}
-		if _, ok := LookupPlatform(d.Platform); !ok {
-			t.Errorf("device %s: platform %q", d.Name, d.Platform)
+		if p, ok := inv.Platforms[d.Platform]; !ok || d.PlatformDef.Name != d.Platform || !reflect.DeepEqual(d.PlatformDef, p) {
+			t.Errorf("device %s: platform %q, definition %+v", d.Name, d.Platform, d.PlatformDef)
+		}
+	}
+	byName := map[string]Device{}
+	for _, d := range inv.Devices {
+		byName[d.Name] = d
+	}
+	// The example shows a platforms_file, a legacy-algorithms group and jump hosts: check each
+	// resolves to what its comments say.
+	closet := byName["closet-sw7"]
+	if closet.PlatformDef.Name != "hp_procurve" || !closet.SSH.Algorithms.Legacy || len(closet.JumpHops) != 2 ||
+		closet.JumpHops[0].Name != "bastion01" || closet.JumpHops[1].Address() != "10.30.0.1:2222" ||
+		closet.JumpHops[1].Credential.Username != "oca" || closet.JumpHops[1].Credential.PasswordEnv != closet.Credential.PasswordEnv {
+		t.Errorf("closet-sw7 = %+v", closet)
+	}
+	if hops := byName["web01"].JumpHops; len(hops) != 1 || hops[0].Name != "bastion01" || hops[0].Credential.Name != "linux" {
+		t.Errorf("web01 hops = %+v", hops)
+	}
+	if !byName["db01"].Batch || byName["web02"].Batch || byName["core-sw1"].Batch {
+		t.Errorf("batch: db01 %v, web02 %v, core-sw1 %v", byName["db01"].Batch, byName["web02"].Batch, byName["core-sw1"].Batch)
+	}
+	if byName["core-sw1"].SSH.Algorithms.Legacy || byName["core-sw1"].SSH.KeepaliveInterval != 15*time.Second {
+		t.Errorf("core-sw1 SSH = %+v", byName["core-sw1"].SSH)
+	}
+	for _, name := range []string{"hp_procurve", "arista_eos_enable", "fortinet_fortios_nopager"} {
+		if _, ok := inv.Platforms[name]; !ok {
+			t.Errorf("platforms.example.yaml: no %s", name)
 		}
 	}
 	sw, err := inv.Select([]string{"core-sw1"}, nil)
@@ -47,20 +75,71 @@ func TestExampleInventory(t *testing.T) {
 	}
 }
 
-// TestCommandFiles reads every shipped command set.
+// TestExampleFiles loads every example inventory and platforms file under configs/, so that a new
+// example cannot be added without being checked.
+func TestExampleFiles(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	writeFile(t, filepath.Join(home, ".ssh", "id_ed25519"), file{content: "not a real key"})
+	inventories, _ := filepath.Glob("../configs/inventory*.yaml")
+	platforms, _ := filepath.Glob("../configs/platforms*.yaml")
+	if len(inventories) == 0 || len(platforms) == 0 {
+		t.Fatalf("examples: %v, %v", inventories, platforms)
+	}
+	for _, f := range inventories {
+		mustLoad(t, f)
+	}
+	for _, f := range platforms {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := strings.Replace(minimal, "version: 1\n", "version: 1\nplatforms_file: "+abs+"\n", 1)
+		inv := mustLoad(t, writeInventory(t, src, nil))
+		if len(inv.Platforms) <= len(PlatformNames()) {
+			t.Errorf("%s adds no platform", f)
+		}
+	}
+}
+
+// TestCommandFiles reads every shipped command set: one per built-in platform, each read-only.
 func TestCommandFiles(t *testing.T) {
 	files, err := filepath.Glob("../configs/commands/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("glob: %v (%d files)", err, len(files))
 	}
+	for _, p := range PlatformNames() {
+		if _, err := os.Stat("../configs/commands/" + p + ".txt"); err != nil {
+			t.Errorf("platform %s has no command set: %v", p, err)
+		}
+	}
+	// A network command set starts every command with its CLI's read verb; a pipe must not write
+	// a file on the device (IOS "| redirect", "| tee", "| append", Junos "| save").
+	writingPipes := []string{"| redirect", "| tee", "| append", "| save", "| copy"}
 	for _, f := range files {
 		cmds, err := readCommandFile(f)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if len(cmds) < 10 {
+		minCmds := 10
+		if filepath.Base(f) == "generic_shell.txt" {
+			minCmds = 3 // a starting point to replace, not a policy
+		}
+		if len(cmds) < minCmds {
 			t.Errorf("%s: only %d commands", f, len(cmds))
+		}
+		if filepath.Base(f) != "linux.txt" {
+			for _, c := range cmds {
+				for _, bad := range writingPipes {
+					if strings.Contains(c, bad) {
+						t.Errorf("%s: %q writes on the device (%q)", f, c, bad)
+					}
+				}
+				if first := strings.Fields(c)[0]; first != "show" && first != "display" && first != "get" {
+					t.Errorf("%s: %q: a network command set uses show, display or get only", f, c)
+				}
+			}
 		}
 		seen := map[string]bool{}
 		for _, c := range cmds {

@@ -42,23 +42,27 @@ func (d *decoder) devices(e entry, r *resolver) []Device {
 	names := map[string]seenAt{}
 	uuids := map[string]seenAt{}
 	out := make([]Device, 0, len(n.Content))
+	var jumpLists []setting[[]string]
 	for i, item := range n.Content {
 		path := "devices[" + strconv.Itoa(i) + "]"
-		dev, ok := d.device(entry{val: item, path: path}, r, names, uuids)
+		dev, jump, ok := d.device(entry{val: item, path: path}, r, names, uuids)
 		if ok {
 			out = append(out, dev)
+			jumpLists = append(jumpLists, jump)
 		}
 	}
+	d.resolveJumps(out, jumpLists, names)
 	return out
 }
 
-// device decodes and resolves one device. ok is false when it had a problem.
-func (d *decoder) device(e entry, r *resolver, names, uuids map[string]seenAt) (Device, bool) {
+// device decodes and resolves one device, and returns the jump setting it resolved to, for
+// resolveJumps. ok is false when it had a problem.
+func (d *decoder) device(e entry, r *resolver, names, uuids map[string]seenAt) (Device, setting[[]string], bool) {
 	node := resolve(e.val)
 	before := len(d.problems)
 	f, ok := d.fields(node, e.path, deviceKeys)
 	if !ok {
-		return Device{}, false
+		return Device{}, setting[[]string]{}, false
 	}
 	dev := Device{Line: node.Line}
 
@@ -114,15 +118,16 @@ func (d *decoder) device(e entry, r *resolver, names, uuids map[string]seenAt) (
 		}
 	}
 	d.checkRefs(own[0], r.inv)
-	d.apply(&dev, append(own, r.defaults), r, node, e.path)
-	return dev, len(d.problems) == before
+	jump := d.apply(&dev, append(own, r.defaults), r, node, e.path)
+	return dev, jump, len(d.problems) == before
 }
 
 func isSpaceOrSlash(r rune) bool { return r == '/' || unicode.IsSpace(r) }
 
 // apply resolves each setting through the layers (device, groups in listed order, defaults),
-// then the built-in defaults, and checks that a device has what it needs to be contacted.
-func (d *decoder) apply(dev *Device, layers []settings, r *resolver, node *yaml.Node, path string) {
+// then the built-in defaults, and checks that a device has what it needs to be contacted. It
+// returns the jump setting, resolved later once every device is known.
+func (d *decoder) apply(dev *Device, layers []settings, r *resolver, node *yaml.Node, path string) setting[[]string] {
 	dev.Port = 22
 	if v := pick(layers, func(s settings) setting[int] { return s.port }); v.set {
 		dev.Port = v.val
@@ -131,20 +136,18 @@ func (d *decoder) apply(dev *Device, layers []settings, r *resolver, node *yaml.
 	if v := pick(layers, func(s settings) setting[int] { return s.maxSessions }); v.set {
 		dev.MaxSessions = v.val
 	}
-	dev.Batch = pick(layers, func(s settings) setting[bool] { return s.batch }).val
-	dev.Jump = pick(layers, func(s settings) setting[[]string] { return s.jump }).val
+	jump := pick(layers, func(s settings) setting[[]string] { return s.jump })
+	dev.Jump = jump.val
 	dev.Platform = "linux"
 	if v := pick(layers, func(s settings) setting[string] { return s.platform }); v.set {
 		dev.Platform = v.val
 	}
+	if def, ok := r.inv.Platforms[dev.Platform]; ok {
+		dev.PlatformDef = def.clone()
+		d.batch(dev, pick(layers, func(s settings) setting[bool] { return s.batch }))
+	}
 
-	dev.SSH = r.ssh
-	if v := pick(layers, func(s settings) setting[string] { return s.knownHosts }); v.set {
-		dev.SSH.KnownHosts = v.val
-	}
-	if v := pick(layers, func(s settings) setting[string] { return s.hostKeyPolicy }); v.set {
-		dev.SSH.HostKeyPolicy = v.val
-	}
+	dev.SSH = sshLayers(r.ssh, layers)
 	if dev.SSH.KnownHosts == "" && dev.SSH.HostKeyPolicy != HostKeyInsecure {
 		d.problem(node, path, "no known_hosts file ($HOME is not set); set ssh.known_hosts")
 	}
@@ -160,6 +163,26 @@ func (d *decoder) apply(dev *Device, layers []settings, r *resolver, node *yaml.
 		dev.Commands = append([]string(nil), r.inv.CommandSets[v.val].Commands...)
 	} else {
 		d.problem(node, path, "%s", missing("command_set"))
+	}
+	return jump
+}
+
+// batch sets dev.Batch: on by default where it can work (a POSIX shell reached through exec
+// channels), and an error where it was asked for but cannot, rather than silently running one
+// channel per command or sending a shell script to a router.
+func (d *decoder) batch(dev *Device, set setting[bool]) {
+	def := dev.PlatformDef
+	dev.Batch = def.POSIX && def.Mode == ModeExec
+	if !set.set {
+		return
+	}
+	switch {
+	case set.val && !def.POSIX:
+		d.problem(set.node, set.path, "batch needs a POSIX shell platform; %s is not", def.Name)
+	case set.val && def.Mode != ModeExec:
+		d.problem(set.node, set.path, "batch needs an exec-mode platform; %s is driven through an interactive shell", def.Name)
+	default:
+		dev.Batch = set.val
 	}
 }
 

@@ -31,7 +31,10 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v (%T) is not Problems", err, err)
 			}
 			for _, p := range ps {
-				if p.Message == "" || p.File != "fuzz.yaml" || p.Line < 0 || p.Line > lines+1 {
+				// A problem in a platforms_file the document names carries that file's
+				// (absolute) path and its own positions.
+				other := p.File != "fuzz.yaml" && filepath.IsAbs(p.File)
+				if p.Message == "" || (p.File != "fuzz.yaml" && !other) || p.Line < 0 || (!other && p.Line > lines+1) {
 					t.Fatalf("bad problem %+v (document has %d lines)", p, lines)
 				}
 			}

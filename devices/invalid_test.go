@@ -136,6 +136,59 @@ func TestLoadInvalid(t *testing.T) {
 		{"syntax.yaml", []string{`:2: did not find expected '-' indicator`}},
 		{"two_documents.yaml", []string{`:2: more than one YAML document; an inventory is one document`}},
 		{"does_not_exist.yaml", []string{`: cannot read inventory: no such file or directory`}},
+		{"platforms_file.yaml", []string{
+			`:16:15: devices[1].platform: unknown platform "acme_oss"`,
+			"$DIR/platforms/broken.yaml:5:11: acme_os.prompt.user: invalid regular expression: missing closing ): `^acme(>`",
+			`$DIR/platforms/broken.yaml:7:35: acme_os.pagers[0].send: "\\n" holds a backslash, not a newline; write it in double quotes ("\n") so YAML turns it into one`,
+			`$DIR/platforms/broken.yaml:11:3: cisco_ios.enabel: unknown key "enabel"; did you mean "enable"?`,
+			`$DIR/platforms/broken.yaml:12:3: [2].name: required`,
+			`$DIR/platforms/broken.yaml:13:3: cisco_ios: duplicate platform "cisco_ios" (first at line 8)`,
+			`$DIR/platforms/broken.yaml:16:9: custom.base: unknown base platform "cisco_iso"; did you mean "cisco_asa"?`,
+		}},
+		{"platforms_missing.yaml", []string{
+			`:2:17: platforms_file: cannot read platforms file "$DIR/platforms/missing.yaml": no such file or directory`,
+		}},
+		{"platforms_single.yaml", []string{
+			`$DIR/platforms/single.yaml:1:1: a platforms file is a list of definitions (- name: ...) or a mapping of name to definition; this looks like one definition: put it in a list`,
+		}},
+		{"algorithms.yaml", []string{
+			`:3:15: ssh.algorithms: unknown algorithms profile "modern"; write legacy, or a mapping of kex, ciphers, macs, host_keys`,
+			`:4:23: ssh.keepalive_interval: must be 0 (off) or at least 1s, got "100ms"`,
+			`:5:24: ssh.keepalive_count_max: must be between 1 and 100, got 0`,
+			`:14:25: defaults.ssh.keepalive_interval: must not be negative, got "-1s"`,
+			`:19:17: groups.old.ssh.algorithms.legacy: must be true or false, got "yes"`,
+			`:20:15: groups.old.ssh.algorithms.kex[0]: unknown key exchange "diffie-hellman-group14-sha2"; did you mean "diffie-hellman-group14-sha1"?`,
+			`:20:63: groups.old.ssh.algorithms.kex[2]: key exchange "curve25519-sha256" is listed twice`,
+			`:21:19: groups.old.ssh.algorithms.ciphers[0]: unknown cipher "aes128-gcm"; did you mean "aes128-gcm@openssh.com"?`,
+			`:21:31: groups.old.ssh.algorithms.ciphers[1]: "hmac-sha1" is a MAC, not a cipher; list it under macs`,
+			`:21:42: groups.old.ssh.algorithms.ciphers[2]: cipher "aes256-cbc": of the CBC ciphers x/crypto/ssh implements only aes128-cbc and 3des-cbc`,
+			`:22:15: groups.old.ssh.algorithms.macs: list at least one MAC, or remove macs to keep the defaults`,
+			`:23:21: groups.old.ssh.algorithms.host_keys[0]: host key algorithm "ssh-dss": DSA host keys are not implemented by x/crypto/ssh; give the device an RSA key (ssh-rsa) or a newer one`,
+			`:25:23: groups.empty.ssh.algorithms: set legacy: true or at least one of kex, ciphers, macs, host_keys (or remove algorithms to keep the defaults)`,
+			`:25:47: groups.empty.ssh.keepalive_interval: must be a duration like 30s, or 0 to turn it off, got "fast"`,
+			`:31:26: devices[0].ssh.algorithms.kex[0]: unknown key exchange "Curve25519-SHA256"; did you mean "curve25519-sha256"?`,
+			`:31:55: devices[0].ssh.algorithms.ciphers: must be a list of strings`,
+			`:31:67: devices[0].ssh.algorithms.colour: unknown key "colour"`,
+		}},
+		{"jump.yaml", []string{
+			`:9:10: defaults.jump[0]: device "bastion" lists itself as a jump host; set jump: [] on it`,
+			`:17:12: devices[1].jump[0]: unknown jump host "bastoin": not a device of this inventory, nor user@host[:port]; did you mean "bastion"?`,
+			`:17:21: devices[1].jump[1]: malformed jump host "@10.0.0.9": no user before '@'; want user@host[:port]`,
+			`:17:34: devices[1].jump[2]: malformed jump host "ops@": no host after '@'; want user@host[:port]`,
+			`:17:42: devices[1].jump[3]: malformed jump host "ops@10.0.0.9:0": port "0" is not between 1 and 65535; want user@host[:port]`,
+			`:17:60: devices[1].jump[4]: malformed jump host "ops@2001:db8::1": bracket an IPv6 address (user@[2001:db8::1]:22); want user@host[:port]`,
+			`:17:79: devices[1].jump[5]: malformed jump host "ops@[2001:db8::1": cannot split host and port; want user@host[:port]`,
+			`:17:99: devices[1].jump[6]: malformed jump host "o ps@h": the user contains whitespace; want user@host[:port]`,
+			`:25:12: devices[3].jump[0]: jump hosts form a cycle: b -> c -> b`,
+			`:33:11: devices[5].jump: device "e" needs more than 5 jump hops (u@h1 -> u@h2 -> u@h3 -> u@h4 -> u@h5 -> u@h6 ...); at most 5`,
+			`:37:11: devices[6].jump: jump host "u@gw" appears twice on the way to "f" (u@gw -> h -> g -> u@gw -> h -> f)`,
+			`:49:12: devices[9].jump[0]: device "i" lists itself as a jump host; set jump: [] on it`,
+		}},
+		{"batch.yaml", []string{
+			`:10:10: defaults.batch: batch needs a POSIX shell platform; cisco_ios is not`,
+			`:16:12: groups.pty-linux.batch: batch needs an exec-mode platform; linux_pty is driven through an interactive shell`,
+			`:30:12: devices[2].batch: batch needs a POSIX shell platform; cisco_asa is not`,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".yaml"), func(t *testing.T) {
@@ -154,7 +207,11 @@ func TestLoadInvalid(t *testing.T) {
 			}
 			var want []string
 			for _, w := range tt.want {
-				want = append(want, file+strings.ReplaceAll(w, "$DIR", dir))
+				// A problem in another file (a platforms_file) starts with that file's path.
+				if !strings.HasPrefix(w, "$DIR") {
+					w = file + w
+				}
+				want = append(want, strings.ReplaceAll(w, "$DIR", dir))
 			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

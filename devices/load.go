@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,7 +17,7 @@ import (
 // topKeys are the keys of inventory version 1. Top-level keys starting with "x-" are ignored, so
 // that YAML anchors shared by several groups have somewhere to live (as in docker-compose).
 var topKeys = []string{
-	"version", "output_dir", "collection", "upload", "ssh",
+	"version", "output_dir", "collection", "upload", "ssh", "platforms_file",
 	"credentials", "command_sets", "defaults", "groups", "devices",
 }
 
@@ -62,37 +63,43 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parse is Load without the file system read: file names the inventory in messages, dir is the
 // absolute directory relative paths resolve against, home is $HOME for "~".
 func parse(file, dir, home string, data []byte) (*Inventory, error) {
-	root, err := parseYAML(data)
+	root, err := parseYAML(data, "inventory")
 	if err != nil {
-		p := Problem{File: file, Message: err.Error()}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Message = m[2]
-		}
-		return nil, Problems{p}
+		return nil, Problems{yamlProblem(file, err)}
 	}
 	d := &decoder{file: file, dir: dir, home: home}
 	inv := d.inventory(root)
 	inv.Path = file
 	inv.Dir = dir
 	if len(d.problems) > 0 {
-		sortProblems(d.problems)
+		sortProblems(d.problems, file)
 		return nil, Problems(d.problems)
 	}
-	sortProblems(d.warnings)
+	sortProblems(d.warnings, file)
 	for _, w := range d.warnings {
 		inv.Warnings = append(inv.Warnings, w.Error())
 	}
 	return inv, nil
 }
 
-// parseYAML returns the root node of the single document in data.
-func parseYAML(data []byte) (*yaml.Node, error) {
+// yamlProblem turns a parseYAML error into a Problem, with the line yaml.v3 puts in its message.
+func yamlProblem(file string, err error) Problem {
+	p := Problem{File: file, Message: err.Error()}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Message = m[2]
+	}
+	return p
+}
+
+// parseYAML returns the root node of the single document in data; what names the document in
+// messages ("inventory", "platforms file").
+func parseYAML(data []byte, what string) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("inventory is empty")
+			return nil, fmt.Errorf("%s is empty", what)
 		}
 		return nil, err
 	}
@@ -101,12 +108,20 @@ func parseYAML(data []byte) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("yaml: line %d: more than one YAML document; an inventory is one document", extra.Line)
+		return nil, fmt.Errorf("yaml: line %d: more than one YAML document; %s is one document", extra.Line, article(what))
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
-		return nil, errors.New("inventory is empty")
+		return nil, fmt.Errorf("%s is empty", what)
 	}
 	return doc.Content[0], nil
+}
+
+// article prefixes a noun with "a" or "an".
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // inventory walks the top level. Sections are decoded in dependency order (references last), so
@@ -135,6 +150,7 @@ func (d *decoder) inventory(root *yaml.Node) *Inventory {
 		inv.Upload = d.upload(e)
 	}
 	fleetSSH := d.fleetSSH(f)
+	inv.Platforms = d.platforms(f)
 	inv.Credentials = map[string]Credential{}
 	if e, ok := f["credentials"]; ok {
 		inv.Credentials = d.credentials(e.val)
@@ -175,18 +191,17 @@ func (d *decoder) inventory(root *yaml.Node) *Inventory {
 
 // fleetSSH decodes the top-level ssh section: the SSH settings every device starts from.
 func (d *decoder) fleetSSH(f map[string]entry) SSH {
-	s := SSH{HostKeyPolicy: HostKeyStrict}
+	s := SSH{
+		HostKeyPolicy:     HostKeyStrict,
+		KeepaliveInterval: defaultKeepaliveInterval,
+		KeepaliveCountMax: defaultKeepaliveCountMax,
+	}
+	if d.home != "" {
+		s.KnownHosts = filepath.Join(d.home, ".ssh", "known_hosts")
+	}
 	var layer settings
 	if e, ok := f["ssh"]; ok {
 		d.sshSettings(e, &layer)
 	}
-	if layer.hostKeyPolicy.set {
-		s.HostKeyPolicy = layer.hostKeyPolicy.val
-	}
-	if layer.knownHosts.set {
-		s.KnownHosts = layer.knownHosts.val
-	} else if d.home != "" {
-		s.KnownHosts = filepath.Join(d.home, ".ssh", "known_hosts")
-	}
-	return s
+	return sshLayers(s, []settings{layer})
 }

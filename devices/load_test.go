@@ -42,8 +42,14 @@ func TestLoadDefaults(t *testing.T) {
 		Platform:   "linux",
 		Credential: Credential{Name: "ops", Username: "oca", PasswordEnv: "OPS_PASSWORD"},
 		CommandSet: "base", Commands: []string{"uname -a", "cat /etc/os-release"},
-		SSH:         SSH{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), HostKeyPolicy: HostKeyStrict},
+		SSH: SSH{KnownHosts: filepath.Join(home, ".ssh", "known_hosts"), HostKeyPolicy: HostKeyStrict,
+			KeepaliveInterval: 15 * time.Second, KeepaliveCountMax: 3},
 		MaxSessions: 4, Line: 13,
+		Batch:       true, // linux is POSIX and exec: one framed script by default
+		PlatformDef: builtinPlatforms()["linux"],
+	}
+	if len(inv.Platforms) != len(PlatformNames()) || !reflect.DeepEqual(inv.Platforms["cisco_ios"], builtinPlatforms()["cisco_ios"]) {
+		t.Errorf("Platforms = %v, want the built-ins", sortedNames(inv.Platforms))
 	}
 	if len(inv.Devices) != 1 || !reflect.DeepEqual(inv.Devices[0], want) {
 		t.Errorf("Devices = %+v\nwant [%+v]", inv.Devices, want)
@@ -78,6 +84,8 @@ upload:
   concurrency: 16
   timeout: 90s
   ca_file: ca.pem
+  max_attempts: 3
+  max_backoff: 5s
 `, 1)
 	path := writeInventory(t, src, map[string]file{
 		"secrets/qualys": {content: "pw\n"},
@@ -98,6 +106,7 @@ upload:
 		Gateway: "https://gateway.qg2.apps.qualys.eu", Username: "api_user",
 		PasswordFile: filepath.Join(dir, "secrets/qualys"), AssetFlowType: "CUSTOM",
 		Concurrency: 16, Timeout: 90 * time.Second, CAFile: filepath.Join(dir, "ca.pem"),
+		MaxAttempts: 3, MaxBackoff: 5 * time.Second,
 	}
 	if inv.Upload == nil || *inv.Upload != wantUp {
 		t.Errorf("Upload = %+v\nwant %+v", inv.Upload, wantUp)
@@ -118,6 +127,7 @@ func TestLoadUploadDefaultsAndLoopbackHTTP(t *testing.T) {
 		want := Upload{
 			Gateway: strings.TrimSuffix(gw, "/"), UsernameEnv: "QUALYS_USERNAME", PasswordEnv: "QUALYS_PASSWORD",
 			AssetFlowType: "DEFAULT", Concurrency: 2, Timeout: 60 * time.Second,
+			MaxAttempts: 5, MaxBackoff: time.Minute,
 		}
 		if *inv.Upload != want {
 			t.Errorf("gateway %s: Upload = %+v\nwant %+v", gw, *inv.Upload, want)
@@ -149,6 +159,7 @@ collection:
 ssh:
   known_hosts: /etc/ssh/ssh_known_hosts
   host_key_policy: accept-new
+  keepalive_interval: 30s
 credentials:
   a: {username: ua, password_env: A_PW}
   b: {username: ub, agent: true}
@@ -166,13 +177,13 @@ groups:
     credential: b
     max_sessions: 2
     batch: false
-    ssh: {host_key_policy: strict}
+    ssh: {host_key_policy: strict, algorithms: legacy}
   g2:
     platform: arista_eos
     command_set: s2
     port: 2201
-    jump: [bastion]
-    ssh: {known_hosts: g2_known_hosts}
+    jump: [ops@bastion:2222]
+    ssh: {known_hosts: g2_known_hosts, keepalive_count_max: 5}
 devices:
   - name: d1
     host: h1
@@ -193,7 +204,7 @@ devices:
     max_sessions: 1
     batch: true
     jump: []
-    ssh: {known_hosts: "~/kh", host_key_policy: insecure}
+    ssh: {known_hosts: "~/kh", host_key_policy: insecure, keepalive_interval: 0, algorithms: {kex: [curve25519-sha256]}}
   - name: d4
     host: "2001:db8::4"
     asset_uuid: 00000000-0000-4000-8000-000000000004
@@ -215,14 +226,17 @@ devices:
 		Groups      []string
 	}
 	want := map[string]view{
-		"d1": {2201, "cisco_ios", "b", "ub", "s2", []string{"two", "three"}, 2, false, []string{"bastion"},
-			SSH{filepath.Join(dir, "g2_known_hosts"), HostKeyStrict}, []string{"g1", "g2"}},
-		"d2": {2201, "arista_eos", "b", "ub", "s2", []string{"two", "three"}, 2, false, []string{"bastion"},
-			SSH{filepath.Join(dir, "g2_known_hosts"), HostKeyStrict}, []string{"g2", "g1"}},
+		"d1": {2201, "cisco_ios", "b", "ub", "s2", []string{"two", "three"}, 2, false, []string{"ops@bastion:2222"},
+			SSH{KnownHosts: filepath.Join(dir, "g2_known_hosts"), HostKeyPolicy: HostKeyStrict, Algorithms: Algorithms{Legacy: true},
+				KeepaliveInterval: 30 * time.Second, KeepaliveCountMax: 5}, []string{"g1", "g2"}},
+		"d2": {2201, "arista_eos", "b", "ub", "s2", []string{"two", "three"}, 2, false, []string{"ops@bastion:2222"},
+			SSH{KnownHosts: filepath.Join(dir, "g2_known_hosts"), HostKeyPolicy: HostKeyStrict, Algorithms: Algorithms{Legacy: true},
+				KeepaliveInterval: 30 * time.Second, KeepaliveCountMax: 5}, []string{"g2", "g1"}},
 		"d3": {2022, "linux", "a", "ua", "s1", []string{"one"}, 1, true, []string{},
-			SSH{filepath.Join(home, "kh"), HostKeyInsecure}, []string{"g1", "g2"}},
+			SSH{KnownHosts: filepath.Join(home, "kh"), HostKeyPolicy: HostKeyInsecure, Algorithms: Algorithms{KeyExchanges: []string{"curve25519-sha256"}},
+				KeepaliveInterval: 0, KeepaliveCountMax: 5}, []string{"g1", "g2"}},
 		"d4": {2200, "linux", "a", "ua", "s1", []string{"one"}, 3, true, nil,
-			SSH{"/etc/ssh/ssh_known_hosts", HostKeyAcceptNew}, nil},
+			SSH{KnownHosts: "/etc/ssh/ssh_known_hosts", HostKeyPolicy: HostKeyAcceptNew, KeepaliveInterval: 30 * time.Second, KeepaliveCountMax: 3}, nil},
 	}
 	if len(inv.Devices) != len(want) {
 		t.Fatalf("%d devices, want %d", len(inv.Devices), len(want))

@@ -1,18 +1,12 @@
 package devices
 
 import (
-	"bytes"
 	"embed"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 	"sync"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Platform modes.
@@ -21,19 +15,12 @@ const (
 	ModeShell = "shell"
 )
 
-// builtinFS holds the built-in platform definitions. They are data, not code, so adding a
-// platform is adding a file, the way scrapligo ships its definitions.
+// builtinFS holds the built-in platform definitions, one file per platform. They are data, not
+// code, so adding a platform is adding a file (here, or in an inventory's platforms_file), the
+// way scrapligo ships its definitions.
 //
 //go:embed platforms/*.yaml
 var builtinFS embed.FS
-
-// platformFile is the strict on-disk schema of one platform definition.
-type platformFile struct {
-	Name        string `yaml:"name"`
-	Mode        string `yaml:"mode"`
-	POSIX       bool   `yaml:"posix"`
-	Description string `yaml:"description"`
-}
 
 // builtinPlatforms parses the embedded definitions once. The data is compiled into the binary and
 // checked by the package tests, so a failure here is a build defect and panics, like
@@ -46,64 +33,51 @@ var builtinPlatforms = sync.OnceValue(func() map[string]Platform {
 	return m
 })
 
-// LookupPlatform returns the built-in platform called name.
+// LookupPlatform returns the built-in platform called name (a copy: changing it changes nothing
+// else). An inventory's own set, built-ins plus its platforms_file, is Inventory.Platforms.
 func LookupPlatform(name string) (Platform, bool) {
 	p, ok := builtinPlatforms()[name]
-	return p, ok
+	return p.clone(), ok
 }
 
 // PlatformNames lists the built-in platforms, sorted, for messages and `--help`.
 func PlatformNames() []string {
-	m := builtinPlatforms()
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return sortedNames(builtinPlatforms())
 }
 
+// parsePlatforms decodes every platforms/*.yaml of fsys: one definition per file, named after
+// the file. Problems carry the file name, line and column, like an inventory's.
 func parsePlatforms(fsys fs.FS) (map[string]Platform, error) {
 	files, err := fs.ReadDir(fsys, "platforms")
 	if err != nil {
 		return nil, fmt.Errorf("platforms: %w", err)
 	}
 	m := make(map[string]Platform, len(files))
+	var problems Problems
 	for _, f := range files {
-		name := path.Join("platforms", f.Name())
-		b, err := fs.ReadFile(fsys, name)
+		file := path.Join("platforms", f.Name())
+		if f.IsDir() || !strings.HasSuffix(f.Name(), ".yaml") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("platforms: %w", err)
 		}
-		p, err := parsePlatform(b)
+		d := &decoder{file: file}
+		root, err := parseYAML(b, "platform definition")
 		if err != nil {
-			return nil, fmt.Errorf("platform %s: %w", name, err)
+			problems = append(problems, yamlProblem(file, err))
+			continue
 		}
-		if want := strings.TrimSuffix(f.Name(), ".yaml"); p.Name != want {
-			return nil, fmt.Errorf("platform %s: name %q does not match the file name", name, p.Name)
+		p, ok := d.platform(entry{val: root}, strings.TrimSuffix(f.Name(), ".yaml"), m)
+		sortProblems(d.problems, file)
+		problems = append(problems, d.problems...)
+		if ok {
+			m[p.Name] = p
 		}
-		m[p.Name] = p
+	}
+	if len(problems) > 0 {
+		return nil, problems
 	}
 	return m, nil
-}
-
-// parsePlatform decodes one definition strictly: a misspelt key in a platform file would
-// otherwise silently change how every device of that platform is driven.
-func parsePlatform(b []byte) (Platform, error) {
-	var pf platformFile
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&pf); err != nil {
-		return Platform{}, err
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return Platform{}, errors.New("more than one YAML document")
-	}
-	if pf.Name == "" {
-		return Platform{}, errors.New("name is required")
-	}
-	if pf.Mode != ModeExec && pf.Mode != ModeShell {
-		return Platform{}, fmt.Errorf("unknown mode %q; must be exec or shell", pf.Mode)
-	}
-	return Platform{Name: pf.Name, Mode: pf.Mode, POSIX: pf.POSIX}, nil
 }

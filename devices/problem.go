@@ -47,10 +47,17 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sortProblems orders problems by position; problems at the same position keep the order they
-// were found in, which is the order of the checks.
-func sortProblems(ps []Problem) {
+// sortProblems orders problems by position: those of the primary file (the inventory) first,
+// then those of other files it names (its platforms_file) by file name. Problems at the same
+// position keep the order they were found in, which is the order of the checks.
+func sortProblems(ps []Problem, primary string) {
 	sort.SliceStable(ps, func(i, j int) bool {
+		if pi, pj := ps[i].File == primary, ps[j].File == primary; pi != pj {
+			return pi
+		}
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
 		if ps[i].Line != ps[j].Line {
 			return ps[i].Line < ps[j].Line
 		}

@@ -48,12 +48,31 @@ func TestSortProblemsIsStableByPosition(t *testing.T) {
 		{Line: 0, Message: "a"},
 		{Line: 2, Col: 1, Message: "a2"},
 	}
-	sortProblems(ps)
+	sortProblems(ps, "")
 	var got string
 	for _, p := range ps {
 		got += p.Message + " "
 	}
 	if want := "a a2 b c d "; got != want {
+		t.Errorf("order = %q, want %q", got, want)
+	}
+}
+
+// TestSortProblemsInventoryFirst: problems of the platforms file the inventory names come after
+// the inventory's own, each file in position order.
+func TestSortProblemsInventoryFirst(t *testing.T) {
+	ps := []Problem{
+		{File: "/etc/oca/platforms.yaml", Line: 1, Message: "p1"},
+		{File: "inv.yaml", Line: 9, Message: "i9"},
+		{File: "/etc/oca/b.yaml", Line: 1, Message: "b1"},
+		{File: "inv.yaml", Line: 2, Message: "i2"},
+	}
+	sortProblems(ps, "inv.yaml")
+	var got string
+	for _, p := range ps {
+		got += p.Message + " "
+	}
+	if want := "i2 i9 b1 p1 "; got != want {
 		t.Errorf("order = %q, want %q", got, want)
 	}
 }

@@ -1,13 +1,24 @@
 package devices
 
 import (
+	"fmt"
+	"time"
+
 	"gopkg.in/yaml.v3"
 )
 
 // settingKeys are the keys defaults, groups and devices share.
 var settingKeys = []string{"port", "platform", "credential", "command_set", "jump", "ssh", "batch", "max_sessions"}
 
-var sshKeys = []string{"known_hosts", "host_key_policy"}
+var sshKeys = []string{"known_hosts", "host_key_policy", "algorithms", "keepalive_interval", "keepalive_count_max"}
+
+// Keepalive defaults: a peer that answers none of 3 probes 15 s apart is declared dead after
+// ~45 s, well inside a command timeout, instead of a half-open TCP connection hanging the device
+// until device_timeout.
+const (
+	defaultKeepaliveInterval = 15 * time.Second
+	defaultKeepaliveCountMax = 3
+)
 
 // setting is a value with the node it came from, so a reference checked after decoding (an
 // unknown credential) is still reported at the line that wrote it.
@@ -32,6 +43,9 @@ type settings struct {
 	jump          setting[[]string]
 	knownHosts    setting[string]
 	hostKeyPolicy setting[string]
+	algorithms    setting[Algorithms]
+	keepalive     setting[time.Duration]
+	keepaliveMax  setting[int]
 	batch         setting[bool]
 	maxSessions   setting[int]
 }
@@ -100,6 +114,48 @@ func (d *decoder) sshSettings(e entry, s *settings) {
 			s.hostKeyPolicy.put(v, pe)
 		}
 	}
+	if ae, ok := f["algorithms"]; ok {
+		if v, ok := d.algorithms(ae); ok {
+			s.algorithms.put(v, ae)
+		}
+	}
+	if ke, ok := f["keepalive_interval"]; ok {
+		if v, ok := d.durationOrZero(ke); ok {
+			if v > 0 && v < time.Second {
+				d.problem(resolve(ke.val), ke.path, "must be 0 (off) or at least 1s, got %q", resolve(ke.val).Value)
+			} else {
+				s.keepalive.put(v, ke)
+			}
+		}
+	}
+	if ke, ok := f["keepalive_count_max"]; ok {
+		if v, ok := d.intRange(ke, 1, 100, ""); ok {
+			s.keepaliveMax.put(int(v), ke)
+		}
+	}
+}
+
+// sshLayers resolves the SSH settings through the layers onto base (the fleet's ssh section).
+// algorithms is taken whole from the first layer that sets it: merging lists across layers would
+// make the effective set hard to read off the inventory.
+func sshLayers(base SSH, layers []settings) SSH {
+	s := base
+	if v := pick(layers, func(s settings) setting[string] { return s.knownHosts }); v.set {
+		s.KnownHosts = v.val
+	}
+	if v := pick(layers, func(s settings) setting[string] { return s.hostKeyPolicy }); v.set {
+		s.HostKeyPolicy = v.val
+	}
+	if v := pick(layers, func(s settings) setting[Algorithms] { return s.algorithms }); v.set {
+		s.Algorithms = v.val
+	}
+	if v := pick(layers, func(s settings) setting[time.Duration] { return s.keepalive }); v.set {
+		s.KeepaliveInterval = v.val
+	}
+	if v := pick(layers, func(s settings) setting[int] { return s.keepaliveMax }); v.set {
+		s.KeepaliveCountMax = v.val
+	}
+	return s
 }
 
 func (d *decoder) hostKeyPolicy(e entry) (string, bool) {
@@ -128,8 +184,12 @@ func (d *decoder) nonEmpty(e entry) (string, bool) {
 // checkRefs reports references to names that do not exist, at the line that wrote them.
 func (d *decoder) checkRefs(s settings, inv *Inventory) {
 	if s.platform.set {
-		if _, ok := LookupPlatform(s.platform.val); !ok {
-			d.problem(s.platform.node, s.platform.path, "unknown platform %q", s.platform.val)
+		if _, ok := inv.Platforms[s.platform.val]; !ok && !d.declared["platforms"][s.platform.val] && !d.platformsUnknown {
+			msg := fmt.Sprintf("unknown platform %q", s.platform.val)
+			if sg := suggest(s.platform.val, sortedNames(inv.Platforms)); sg != "" {
+				msg += fmt.Sprintf("; did you mean %q?", sg)
+			}
+			d.problem(s.platform.node, s.platform.path, "%s", msg)
 		}
 	}
 	if s.credential.set {

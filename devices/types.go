@@ -80,6 +80,11 @@ type Upload struct {
 	Concurrency   int    // default 2
 	Timeout       time.Duration
 	CAFile        string // absolute; extra CA bundle for a private gateway
+	// MaxAttempts bounds the tries of one upload on retryable failures (429, 5xx, network);
+	// MaxBackoff caps the pause between them. Defaults 5 and 60s. What is still not accepted
+	// waits in the spool for the next run or "upload --pending".
+	MaxAttempts int
+	MaxBackoff  time.Duration
 }
 
 // SSH holds the SSH settings a device resolves to.

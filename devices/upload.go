@@ -10,19 +10,22 @@ import (
 
 var uploadKeys = []string{
 	"gateway", "username", "username_env", "password", "password_env", "password_file",
-	"asset_flow_type", "concurrency", "timeout", "ca_file",
+	"asset_flow_type", "concurrency", "timeout", "ca_file", "max_attempts", "max_backoff",
 }
 
 const (
 	defaultAssetFlowType = "DEFAULT"
 	defaultUploadConc    = 2
 	defaultUploadTimeout = 60 * time.Second
+	defaultMaxAttempts   = 5
+	defaultMaxBackoff    = 60 * time.Second
 )
 
 // upload decodes the upload section. It is returned even when it has problems (they fail the
 // load anyway); nil means only that the section is absent.
 func (d *decoder) upload(ue entry) *Upload {
-	u := &Upload{AssetFlowType: defaultAssetFlowType, Concurrency: defaultUploadConc, Timeout: defaultUploadTimeout}
+	u := &Upload{AssetFlowType: defaultAssetFlowType, Concurrency: defaultUploadConc, Timeout: defaultUploadTimeout,
+		MaxAttempts: defaultMaxAttempts, MaxBackoff: defaultMaxBackoff}
 	f, ok := d.fields(ue.val, "upload", uploadKeys)
 	if !ok {
 		return u
@@ -85,6 +88,12 @@ func (d *decoder) upload(ue entry) *Upload {
 		}
 	}
 	d.setDuration(f, "timeout", &u.Timeout)
+	if e, ok := f["max_attempts"]; ok {
+		if v, ok := d.intRange(e, 1, 20, ""); ok {
+			u.MaxAttempts = int(v)
+		}
+	}
+	d.setDuration(f, "max_backoff", &u.MaxBackoff)
 	if e, ok := f["ca_file"]; ok {
 		if p, ok := d.pathField(e); ok {
 			u.CAFile = p

@@ -97,6 +97,29 @@ func (d *decoder) duration(e entry) (time.Duration, bool) {
 	return v, true
 }
 
+// durationOrZero decodes a Go duration where 0 means "off" (keepalive_interval: 0). A bare 0 is
+// accepted as well as "0s".
+func (d *decoder) durationOrZero(e entry) (time.Duration, bool) {
+	n := resolve(e.val)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" && n.Value == "0" {
+		return 0, true
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.problem(n, e.path, "must be a duration like 30s, or 0 to turn it off%s", got(n))
+		return 0, false
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		d.problem(n, e.path, "must be a duration like 30s, or 0 to turn it off%s", got(n))
+		return 0, false
+	}
+	if v < 0 {
+		d.problem(n, e.path, "must not be negative, got %q", n.Value)
+		return 0, false
+	}
+	return v, true
+}
+
 // strList decodes a list of non-empty strings.
 func (d *decoder) strList(e entry) ([]string, bool) {
 	n := resolve(e.val)

@@ -17,12 +17,26 @@ type decoder struct {
 	// declared holds the names each named section (credentials, command_sets, groups) declares,
 	// valid or not, so a reference to a broken entry is not also reported as unknown.
 	declared map[string]map[string]bool
-	problems []Problem
-	warnings []Problem
+	// platformsUnknown is set when the platforms_file could not be read: a device naming a
+	// platform is then not also reported as unknown.
+	platformsUnknown bool
+	problems         []Problem
+	warnings         []Problem
+	// reported holds the problems already recorded. A setting inherited from defaults or a group
+	// is checked once per device; the same problem at the same place is reported once.
+	reported map[Problem]bool
 }
 
 func (d *decoder) problem(n *yaml.Node, path, format string, args ...any) {
-	d.problems = append(d.problems, d.at(n, path, fmt.Sprintf(format, args...)))
+	p := d.at(n, path, fmt.Sprintf(format, args...))
+	if d.reported[p] {
+		return
+	}
+	if d.reported == nil {
+		d.reported = make(map[Problem]bool)
+	}
+	d.reported[p] = true
+	d.problems = append(d.problems, p)
 }
 
 func (d *decoder) warn(n *yaml.Node, path, format string, args ...any) {
@@ -151,16 +165,22 @@ func (d *decoder) mergeEntries(v *yaml.Node, path string, known []string, visite
 // named decodes a section that maps names to entries, recording every declared name.
 func (d *decoder) named(n *yaml.Node, section string) []entry {
 	es, _ := d.entries(n, section, nil)
+	declared := d.declare(section)
+	for _, e := range es {
+		declared[e.name] = true
+	}
+	return es
+}
+
+// declare returns the set of names declared in section, creating it.
+func (d *decoder) declare(section string) map[string]bool {
 	if d.declared == nil {
 		d.declared = make(map[string]map[string]bool)
 	}
 	if d.declared[section] == nil {
 		d.declared[section] = make(map[string]bool)
 	}
-	for _, e := range es {
-		d.declared[section][e.name] = true
-	}
-	return es
+	return d.declared[section]
 }
 
 // fields is entries as a lookup table, for sections with a fixed set of keys.

@@ -216,6 +216,9 @@ type invOptions struct {
 	commandTimeout    string // default 5s
 	uploadConcurrency int    // default 2
 	noUploadSection   bool
+	outputDir         string // default the fixture's out
+	collectionExtra   string // raw "  key: value\n" lines added to collection
+	uploadExtra       string // raw lines added to upload (may override timeout)
 }
 
 // writeInventory writes the inventory and known_hosts for the fixture's devices.
@@ -233,14 +236,21 @@ func (f *fixture) writeInventory(o invOptions) {
 	if o.uploadConcurrency == 0 {
 		o.uploadConcurrency = 2
 	}
+	if o.outputDir == "" {
+		o.outputDir = f.out
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "version: 1\noutput_dir: %s\n", f.out)
+	fmt.Fprintf(&b, "version: 1\noutput_dir: %s\n", o.outputDir)
 	fmt.Fprintf(&b, "collection:\n  concurrency: %d\n  connect_timeout: 2s\n  command_timeout: %s\n"+
-		"  device_timeout: 40s\n  retries: 0\n  max_sessions: 4\n  framing: %s\n",
-		o.concurrency, o.commandTimeout, o.framing)
+		"  device_timeout: 40s\n  retries: 0\n  max_sessions: 4\n  framing: %s\n%s",
+		o.concurrency, o.commandTimeout, o.framing, o.collectionExtra)
 	if !o.noUploadSection {
-		fmt.Fprintf(&b, "upload:\n  gateway: %s\n  username: %s\n  password_env: %s\n  concurrency: %d\n  timeout: 10s\n",
-			f.gw.URL, qualysUser, envQualysPW, o.uploadConcurrency)
+		timeout := "  timeout: 10s\n"
+		if strings.Contains(o.uploadExtra, "timeout:") {
+			timeout = ""
+		}
+		fmt.Fprintf(&b, "upload:\n  gateway: %s\n  username: %s\n  password_env: %s\n  concurrency: %d\n%s%s",
+			f.gw.URL, qualysUser, envQualysPW, o.uploadConcurrency, timeout, o.uploadExtra)
 	}
 	fmt.Fprintf(&b, "ssh:\n  known_hosts: %s\n  host_key_policy: strict\n", f.knownHosts)
 	fmt.Fprintf(&b, "credentials:\n  key:\n    username: %s\n    private_key: %s\n  pw:\n    username: %s\n    password_env: %s\n",

@@ -34,6 +34,8 @@ func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (
 		AssetFlowType: cfg.AssetFlowType,
 		Timeout:       cfg.Timeout,
 		CAFile:        cfg.CAFile,
+		MaxAttempts:   cfg.MaxAttempts,
+		MaxBackoff:    cfg.MaxBackoff,
 		Logger:        log,
 	})
 	if err != nil {
