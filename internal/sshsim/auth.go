@@ -41,6 +41,13 @@ func (s *Server) serverConfig() *ssh.ServerConfig {
 		AuthLogCallback:   s.authResult,
 		ServerVersion:     "SSH-2.0-OpenSSH_9.2p1 sshsim",
 	}
+	kiOnly := s.cfg.Shell != nil && s.cfg.Shell.KeyboardInteractiveOnly
+	if s.cfg.KeyboardInteractive || kiOnly {
+		cfg.KeyboardInteractiveCallback = s.checkKeyboardInteractive
+	}
+	if kiOnly {
+		cfg.PasswordCallback = nil // not offered, as on Arista EOS
+	}
 	a := s.cfg.Algorithms
 	cfg.KeyExchanges, cfg.Ciphers, cfg.MACs = a.KeyExchanges, a.Ciphers, a.MACs
 	signer := s.signer
@@ -61,6 +68,27 @@ func (s *Server) checkPassword(meta ssh.ConnMetadata, password []byte) (*ssh.Per
 	}
 	u, ok := s.users[meta.User()]
 	if ok && u.password != nil && subtle.ConstantTimeCompare(u.password, password) == 1 {
+		return nil, nil
+	}
+	return nil, errRefused
+}
+
+// kiQuestion is the one question keyboard-interactive asks, with echo off, as PAM's
+// pam_unix does through sshd.
+const kiQuestion = "Password: "
+
+// checkKeyboardInteractive asks for the password through a keyboard-interactive challenge.
+func (s *Server) checkKeyboardInteractive(meta ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+	answers, err := client("", "", []string{kiQuestion}, []bool{false})
+	if err != nil {
+		return nil, errRefused
+	}
+	if !pause(s.cfg.AuthDelay, s.done, nil) {
+		return nil, errClosing
+	}
+	u, ok := s.users[meta.User()]
+	if ok && len(answers) == 1 && u.password != nil &&
+		subtle.ConstantTimeCompare(u.password, []byte(answers[0])) == 1 {
 		return nil, nil
 	}
 	return nil, errRefused

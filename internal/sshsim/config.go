@@ -30,6 +30,15 @@ type Config struct {
 	NoSSH bool
 	// RejectExec refuses exec requests, as a shell-only network device does.
 	RejectExec bool
+	// Shell, when set, makes the device a network box with a CLI: a "shell" request (after
+	// "pty-req") starts an interactive session playing this personality, and exec'd commands
+	// missing from Commands are answered from the personality's own commands (unless
+	// Shell.RefuseExec refuses exec altogether). nil refuses shell requests.
+	Shell *Personality
+	// KeyboardInteractive also offers keyboard-interactive authentication, one "Password: "
+	// question answered with the user's Password, as sshd does with KbdInteractiveAuthentication
+	// (Shell.KeyboardInteractiveOnly offers it instead of password authentication).
+	KeyboardInteractive bool
 	// MaxSessions limits session channels open at once on one connection; 0 means 10, like
 	// sshd. Opens beyond it are rejected as sshd rejects them: "connect failed" (ssh.ConnectionFailed).
 	MaxSessions int
@@ -45,6 +54,10 @@ type Config struct {
 	// knows only diffie-hellman-group1-sha1, aes128-cbc or ssh-rsa with SHA-1. Empty lists keep
 	// x/crypto's defaults.
 	Algorithms Algorithms
+	// AllowForward accepts "direct-tcpip" channels (what ssh -J and ProxyJump open), so the
+	// device can play a jump host. Only loopback targets are dialled; others are refused as
+	// "administratively prohibited".
+	AllowForward bool
 	// Logger receives debug logs of connections, logins and commands; nil discards them.
 	// Passwords and keys are never logged.
 	Logger *slog.Logger

@@ -61,6 +61,14 @@ func (c *conn) globalRequests(reqs <-chan *ssh.Request) {
 // is exact, and answers it on a new goroutine, so Latency does not serialise opens.
 func (c *conn) dispatch(nch ssh.NewChannel) {
 	s := c.s
+	if nch.ChannelType() == "direct-tcpip" && s.cfg.AllowForward {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.forward(nch)
+		}()
+		return
+	}
 	reason, msg := ssh.RejectionReason(0), ""
 	switch {
 	case nch.ChannelType() != "session":

@@ -248,7 +248,7 @@ func TestRejectExecAndShell(t *testing.T) {
 		t.Errorf("pty-req refused: %v", err)
 	}
 	if err := sess.Shell(); err == nil {
-		t.Error("shell accepted; shell personalities are not implemented yet")
+		t.Error("shell accepted on a device without a personality (Config.Shell nil)")
 	}
 	if st := srv.Stats(); st.Execs != 1 || !slices.Equal(st.CommandsSeen, []string{"show version"}) {
 		t.Errorf("stats = %+v, want the refused exec counted", st)

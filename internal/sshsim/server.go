@@ -58,11 +58,19 @@ type Stats struct {
 	Logins int
 	// Execs counts exec requests received, including refused ones (RejectExec).
 	Execs int
+	// Forwards counts "direct-tcpip" channels accepted (AllowForward): connections the device
+	// relayed as a jump host.
+	Forwards int
 	// MaxConcurrentChannels is the most session channels ever open at once on any single
 	// connection, the quantity sshd's MaxSessions limits.
 	MaxConcurrentChannels int
 	// CommandsSeen lists exec'd command lines in arrival order.
 	CommandsSeen []string
+	// ShellCommands lists the command lines entered in shell sessions, in arrival order
+	// (empty lines and the enable password are not commands and are not listed).
+	ShellCommands []string
+	// PagerPrompts counts the times a shell session showed its pager marker and waited.
+	PagerPrompts int
 }
 
 // Start scripts a device from cfg and listens on 127.0.0.1 at a kernel-chosen port.
@@ -91,6 +99,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Unknown != nil {
 		u := cfg.Unknown.clone()
 		s.cfg.Unknown = &u
+	}
+	if cfg.Shell != nil {
+		s.cfg.Shell = cfg.Shell.prepare()
 	}
 	for name, u := range cfg.Users {
 		s.users[name] = newUser(u)
@@ -157,6 +168,7 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	st.CommandsSeen = append([]string(nil), s.stats.CommandsSeen...)
+	st.ShellCommands = append([]string(nil), s.stats.ShellCommands...)
 	return st
 }
 
@@ -249,6 +261,11 @@ func (s *Server) recordExec(cmd string) Response {
 	s.stats.CommandsSeen = append(s.stats.CommandsSeen, cmd)
 	if r, ok := s.commands[cmd]; ok {
 		return r
+	}
+	if p := s.cfg.Shell; p != nil {
+		if r, known := p.execResponse(cmd); known || s.cfg.Unknown == nil {
+			return r
+		}
 	}
 	if s.cfg.Unknown != nil {
 		return *s.cfg.Unknown

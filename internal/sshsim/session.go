@@ -9,7 +9,7 @@ import (
 )
 
 // session serves one session channel: it answers requests until the client closes the channel
-// (or the connection dies), and runs at most one exec'd command alongside.
+// (or the connection dies), and runs at most one exec'd command or shell alongside.
 func (c *conn) session(nch ssh.NewChannel) {
 	s := c.s
 	if !pause(s.cfg.Latency, s.done, nil) {
@@ -22,6 +22,7 @@ func (c *conn) session(nch ssh.NewChannel) {
 	}
 	stop := make(chan struct{}) // closed when the client is gone: the command must stop
 	var ran chan struct{}       // closed when the command's goroutine has returned
+	pty := false                // a PTY was requested: the shell echoes
 	for req := range reqs {
 		// Requests must keep being drained while a command runs: x/crypto's mux stalls the
 		// whole connection when a channel's request queue is full.
@@ -34,7 +35,7 @@ func (c *conn) session(nch ssh.NewChannel) {
 			}
 			r := s.recordExec(payload.Command)
 			s.log.Debug("sshsim exec", keyHost, s.Addr(), keyCommand, payload.Command)
-			if s.cfg.RejectExec || ran != nil {
+			if s.cfg.RejectExec || (s.cfg.Shell != nil && s.cfg.Shell.RefuseExec) || ran != nil {
 				c.reply(req, false)
 				continue
 			}
@@ -44,9 +45,23 @@ func (c *conn) session(nch ssh.NewChannel) {
 				defer close(ran)
 				c.run(ch, r, stop)
 			}()
-		case "pty-req":
+		case "shell":
+			if s.cfg.Shell == nil || ran != nil {
+				c.reply(req, false)
+				continue
+			}
 			c.reply(req, true)
-		default: // shell (personalities come later), env, subsystem, ...
+			ran = make(chan struct{})
+			go func(pty bool) {
+				defer close(ran)
+				c.shell(ch, pty, stop)
+			}(pty)
+		case "pty-req":
+			pty = true
+			c.reply(req, true)
+		case "window-change", "env":
+			c.reply(req, true)
+		default: // subsystem, x11-req, ...
 			c.reply(req, false)
 		}
 	}
