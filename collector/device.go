@@ -35,13 +35,6 @@ func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceRe
 	drv := r.driverFor(dev)
 	var connErr error
 	connected := false
-	if len(dev.Jump) > 0 {
-		// Dialling directly would reach the wrong network, or the right one by a path the
-		// operator did not intend: refuse until jump hosts are supported.
-		connErr = classError(ErrConnect, fmt.Errorf("device is reached through jump hosts %v, which this version does not support yet; not dialling %s directly",
-			dev.Jump, dev.Address()))
-		todo = nil
-	}
 	for attempt := 0; attempt <= r.inv.Collection.Retries && len(todo) > 0; attempt++ {
 		if attempt > 0 {
 			if err := sleepCtx(dctx, retryDelay(attempt)); err != nil {

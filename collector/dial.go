@@ -91,33 +91,81 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 }
 
-// dial paces the login, resolves the credential and connects within connect_timeout.
+// endpoint is one SSH server on the way to a device's commands: a jump host or the device
+// itself, each with its own credential, host key check and algorithm settings.
+type endpoint struct {
+	name string // for logs and messages: the device or hop name
+	addr string
+	cred devices.Credential
+	ssh  devices.SSH
+}
+
+// dial paces the login and connects to dev, through its jump hosts in order when it has any.
+// Each login (every hop, then the device) gets its own connect_timeout, so a chain of n hops
+// may take up to (n+1) x connect_timeout. Once connected, keepalives watch the connection.
 func (r *Runner) dial(ctx context.Context, dev devices.Device) (*ssh.Client, error) {
+	if len(dev.Jump) > 0 && len(dev.JumpHops) == 0 {
+		// Dialling directly would reach the wrong network, or the right one by a path the
+		// operator did not intend. Unclassified, so it is not retried: it is a local problem.
+		return nil, fmt.Errorf("device is reached through jump hosts %v, which were not resolved; not dialling %s directly",
+			dev.Jump, dev.Address())
+	}
 	if err := r.pacer.wait(ctx); err != nil {
 		return nil, ctxError(ctx, "waiting for a login slot")
 	}
-	cb, algos, err := r.hostKeys.callbackFor(dev)
+	target := endpoint{name: dev.Name, addr: dev.Address(), cred: dev.Credential, ssh: dev.SSH}
+	d := r.dialer
+	var chain *jumpChain
+	if len(dev.JumpHops) > 0 {
+		var err error
+		if chain, err = r.dialJumps(ctx, dev.JumpHops); err != nil {
+			return nil, err
+		}
+		d = chain
+	}
+	client, err := r.login(ctx, d, target)
+	if err != nil {
+		chain.close()
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx, "while connecting")
+		}
+		return nil, err
+	}
+	interval, count := dev.SSH.KeepaliveInterval, dev.SSH.KeepaliveCountMax
+	startKeepalive(client, interval, count, func(missed int) {
+		r.log.Warn("no answer to keepalives; closing the connection", "device", dev.Name, "host", target.addr,
+			"missed", missed, "interval", interval.String())
+	})
+	return client, nil
+}
+
+// login connects to ep through d and authenticates, within connect_timeout.
+func (r *Runner) login(ctx context.Context, d Dialer, ep endpoint) (*ssh.Client, error) {
+	cb, known, err := r.hostKeys.callbackFor(ep.name, ep.addr, ep.ssh)
 	if err != nil {
 		return nil, err
 	}
-	methods, release, err := authMethods(dev.Credential)
+	cfg := &ssh.ClientConfig{
+		User:            ep.cred.Username,
+		HostKeyCallback: cb,
+		ClientVersion:   "SSH-2.0-oca-collector",
+		Timeout:         r.inv.Collection.ConnectTimeout,
+	}
+	algos := algorithmsFor(ep.ssh.Algorithms)
+	if err := algos.apply(cfg, ep.addr, known); err != nil {
+		return nil, err
+	}
+	methods, release, err := authMethods(ep.cred)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	cfg := &ssh.ClientConfig{
-		User:              dev.Credential.Username,
-		Auth:              methods,
-		HostKeyCallback:   cb,
-		HostKeyAlgorithms: algos,
-		ClientVersion:     "SSH-2.0-oca-collector",
-		Timeout:           r.inv.Collection.ConnectTimeout,
-	}
+	cfg.Auth = methods
 	cctx, cancel := context.WithTimeout(ctx, r.inv.Collection.ConnectTimeout)
 	defer cancel()
-	client, err := connect(cctx, r.dialer, dev.Address(), cfg)
-	if err != nil && ctx.Err() != nil {
-		return nil, ctxError(ctx, "while connecting")
+	client, err := connect(cctx, d, ep.addr, cfg)
+	if aerr := algorithmError(ep.addr, err, algos); aerr != nil {
+		return nil, aerr
 	}
 	return client, err
 }

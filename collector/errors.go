@@ -33,6 +33,10 @@ var (
 	ErrInterrupted = errors.New("interrupted")
 	// ErrWrite: the transcript or bulk file could not be written.
 	ErrWrite = errors.New("write failed")
+	// ErrNoPrompt: an interactive shell never showed a prompt its platform's patterns match.
+	ErrNoPrompt = errors.New("no prompt")
+	// ErrEnable: the device refused privileged mode (wrong enable password, most likely).
+	ErrEnable = errors.New("enable failed")
 )
 
 // errorClasses maps sentinels to the short names used in reports and logs.
@@ -44,6 +48,8 @@ var errorClasses = []struct {
 	{ErrHostKey, "hostkey"},
 	{ErrAuth, "auth"},
 	{ErrCredential, "credential"},
+	{ErrEnable, "enable"},
+	{ErrNoPrompt, "prompt"},
 	{ErrTimeout, "timeout"},
 	{ErrConnect, "connect"},
 	{ErrHandshake, "handshake"},
@@ -112,6 +118,10 @@ func classifyDialError(stage string, err error, ctxErr error) error {
 // retryable reports whether a failed connection attempt is worth another try: the network or
 // the device's SSH daemon may be busy. Wrong credentials, host keys and local problems are not.
 func retryable(err error) bool {
+	var ae *AlgorithmError
+	if errors.As(err, &ae) {
+		return false // the device offers nothing we may use: trying again changes nothing
+	}
 	switch {
 	case errors.Is(err, ErrInterrupted), errors.Is(err, ErrHostKey), errors.Is(err, ErrAuth),
 		errors.Is(err, ErrCredential):

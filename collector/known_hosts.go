@@ -59,23 +59,24 @@ func (h *hostKeys) file(path string) (*knownHostsFile, error) {
 }
 
 // callbackFor returns the host key callback and the host key algorithms to ask for when
-// dialing dev. Asking only for the algorithms of keys already known for the host avoids false
-// mismatches on devices that have several host keys.
-func (h *hostKeys) callbackFor(dev devices.Device) (ssh.HostKeyCallback, []string, error) {
-	policy := dev.SSH.HostKeyPolicy
+// dialing the SSH server called name (a device or a jump host) at addr with settings s.
+// Asking only for the algorithms of keys already known for the host avoids false mismatches
+// on devices that have several host keys.
+func (h *hostKeys) callbackFor(name, addr string, s devices.SSH) (ssh.HostKeyCallback, []string, error) {
+	policy := s.HostKeyPolicy
 	if policy == devices.HostKeyInsecure {
-		h.log.Warn("host key NOT verified (host_key_policy: insecure)", "device", dev.Name, "host", dev.Address())
+		h.log.Warn("host key NOT verified (host_key_policy: insecure)", "device", name, "host", addr)
 		return ssh.InsecureIgnoreHostKey(), nil, nil //nolint:gosec // named opt-out, logged per device
 	}
 	h.mu.Lock()
-	f, err := h.file(dev.SSH.KnownHosts)
+	f, err := h.file(s.KnownHosts)
 	h.mu.Unlock()
 	if err != nil {
 		return nil, nil, classError(ErrHostKey, err)
 	}
-	algos := h.knownAlgorithms(f, dev.Address())
+	algos := h.knownAlgorithms(f, addr)
 	cb := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		return h.check(f, policy, dev, hostname, remote, key)
+		return h.check(f, policy, name, addr, hostname, remote, key)
 	}
 	return cb, algos, nil
 }
@@ -119,7 +120,7 @@ func algorithmsForKey(keyType string) []string {
 	}
 }
 
-func (h *hostKeys) check(f *knownHostsFile, policy string, dev devices.Device, hostname string, remote net.Addr, key ssh.PublicKey) error {
+func (h *hostKeys) check(f *knownHostsFile, policy, name, addr, hostname string, remote net.Addr, key ssh.PublicKey) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	norm := knownhosts.Normalize(hostname)
@@ -127,7 +128,7 @@ func (h *hostKeys) check(f *knownHostsFile, policy string, dev devices.Device, h
 		if keysEqual(k, key) {
 			return nil
 		}
-		return mismatchError(dev, key, []knownhosts.KnownKey{{Key: k, Filename: f.path}})
+		return mismatchError(addr, key, []knownhosts.KnownKey{{Key: k, Filename: f.path}})
 	}
 	var err error
 	if f.callback != nil {
@@ -139,27 +140,27 @@ func (h *hostKeys) check(f *knownHostsFile, policy string, dev devices.Device, h
 	var ke *knownhosts.KeyError
 	switch {
 	case f.callback != nil && !errors.As(err, &ke):
-		return classError(ErrHostKey, fmt.Errorf("host key of %s: %w", dev.Address(), err))
+		return classError(ErrHostKey, fmt.Errorf("host key of %s: %w", addr, err))
 	case ke != nil && len(ke.Want) > 0:
-		return mismatchError(dev, key, ke.Want)
+		return mismatchError(addr, key, ke.Want)
 	case policy != devices.HostKeyAcceptNew:
 		how := "add it to " + f.path + " (ssh-keyscan, or one run with host_key_policy: accept-new)"
 		if f.missing {
 			how = "known_hosts file " + f.path + " does not exist; create it or use host_key_policy: accept-new for first contact"
 		}
 		return classError(ErrHostKey, fmt.Errorf("host key of %s (%s %s) is not known: %s",
-			dev.Address(), key.Type(), ssh.FingerprintSHA256(key), how))
+			addr, key.Type(), ssh.FingerprintSHA256(key), how))
 	}
 	if err := appendKnownHost(f.path, hostname, key); err != nil {
-		return classError(ErrHostKey, fmt.Errorf("record new host key of %s: %w", dev.Address(), err))
+		return classError(ErrHostKey, fmt.Errorf("record new host key of %s: %w", addr, err))
 	}
 	f.added[norm] = key
-	h.log.Info("recorded new host key (accept-new)", "device", dev.Name, "host", dev.Address(),
+	h.log.Info("recorded new host key (accept-new)", "device", name, "host", addr,
 		"fingerprint", ssh.FingerprintSHA256(key), "known_hosts", f.path)
 	return nil
 }
 
-func mismatchError(dev devices.Device, got ssh.PublicKey, want []knownhosts.KnownKey) error {
+func mismatchError(addr string, got ssh.PublicKey, want []knownhosts.KnownKey) error {
 	w := want[0]
 	where := w.Filename
 	if w.Line > 0 {
@@ -167,7 +168,7 @@ func mismatchError(dev devices.Device, got ssh.PublicKey, want []knownhosts.Know
 	}
 	return classError(ErrHostKey, fmt.Errorf(
 		"host key of %s has CHANGED: device offers %s %s, %s has %s %s (possible man-in-the-middle; if the device was rebuilt, remove the old line)",
-		dev.Address(), got.Type(), ssh.FingerprintSHA256(got), where, w.Key.Type(), ssh.FingerprintSHA256(w.Key)))
+		addr, got.Type(), ssh.FingerprintSHA256(got), where, w.Key.Type(), ssh.FingerprintSHA256(w.Key)))
 }
 
 func keysEqual(a, b ssh.PublicKey) bool {
