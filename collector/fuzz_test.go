@@ -156,3 +156,60 @@ func FuzzTranscriptRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPromptScanner feeds arbitrary device output, cut into reads at arbitrary points, through
+// the shell driver's command scanner and output cleaner. It must never panic, never take a
+// prompt that is not the last line for the end of a command, and render lines idempotently.
+func FuzzPromptScanner(f *testing.F) {
+	bs, sp := strings.Repeat("\b", 10), strings.Repeat(" ", 10)
+	for _, s := range []string{
+		"show run\r\nline1\r\n --More-- " + bs + sp + bs + "line2\r\ncore-sw1#",
+		"show ver\r\n! comment #\r\ncore-sw1#\r\nmore\r\n\rcore-sw1# ",
+		"shwo\b\bow ver\r\n\x1b[1mcore-sw1\x1b[0m#",
+		"show x\r\n  ---- More ----\x1b[16D                \x1b[16D undo\r\ncore-sw1#",
+		"show x\r\n<--- More --->\r              \r!\r\ncore-sw1(config)#\r\ncore-sw1#",
+		"\r\ncore-sw1#\r\nshow x\r\n---(more 50%)---\r\n\x1b[99999Cx\x1b[2K\x1b[1K",
+	} {
+		f.Add([]byte(s), uint8(7), "show x")
+	}
+	pat, err := compilePatterns(iosLike)
+	if err != nil {
+		f.Fatal(err)
+	}
+	const prompt = "core-sw1#"
+	f.Fuzz(func(t *testing.T, data []byte, cut uint8, cmd string) {
+		step := int(cut%64) + 1
+		sc := newCommandScan(pat, cmd, prompt)
+		var buf []byte
+		done := false
+		for i := 0; i < len(data) && !done; i += step {
+			buf = append(buf, data[i:min(i+step, len(data))]...)
+			done = sc.step(buf, i+step >= len(data)).done
+		}
+		if done {
+			last := buf[bytes.LastIndexByte(buf, '\n')+1:]
+			if len(last) <= maxTailLine && !samePrompt(string(renderLine(last)), prompt) {
+				t.Fatalf("completed on a last line that is not the prompt: %q", last)
+			}
+			if atPrompt(append(bytes.Clone(buf), "\nx"...), prompt) {
+				t.Fatal("a prompt followed by another line was still taken for the prompt")
+			}
+		}
+		for _, line := range bytes.Split(buf, []byte("\n")) {
+			once := renderLine(line)
+			if bytes.ContainsAny(once, "\r\n\b\x1b\x00") {
+				t.Fatalf("rendered line keeps control bytes: %q -> %q", line, once)
+			}
+			if again := renderLine(once); !bytes.Equal(again, once) {
+				t.Fatalf("renderLine not idempotent: %q -> %q -> %q", line, once, again)
+			}
+		}
+		out := cleanOutput(buf, cmd, prompt, sc.marks, done)
+		if plain := cleanOutput(buf, cmd, prompt, nil, done); !bytes.Contains(buf, plain) {
+			t.Fatalf("without pager marks the output must be a part of what was received: %q", plain)
+		}
+		if stripped := stripPagers(buf, sc.marks); len(out) > len(stripped) {
+			t.Fatalf("echo and prompt stripping made the output longer: %q -> %q", stripped, out)
+		}
+	})
+}
