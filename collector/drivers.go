@@ -41,7 +41,7 @@ func (r *Runner) driverFor(dev devices.Device) driver {
 	case dev.PlatformDef.Mode == devices.ModeShell:
 		return newShellDriver(dev, r.inv.Collection, budget, r.log)
 	case dev.Batch && dev.PlatformDef.POSIX:
-		return newBatchDriver(exec, r.log)
+		return newBatchDriver(exec, r.log.With("device", dev.Name))
 	default:
 		return exec
 	}

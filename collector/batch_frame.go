@@ -1,0 +1,294 @@
+package collector
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The batch script and its frames. The script is written to `/bin/sh -s` on the device's
+// stdin, so neither the frames nor the nonce show on the exec command line (`ps`) and no command
+// can read them (each runs with </dev/null). Its output is a stream of frame lines, each
+// "\n<nonce> <kind> ...\n", around the raw output of every command:
+//
+//	\n<nonce> S <1 if timeout(1) is used, else 0>\n    once, first
+//	\n<nonce> B <index>\n                               command index begins
+//	<the command's stdout and stderr, raw>
+//	\n<nonce> E <index> <exit status>\n                 command index ended
+//
+// A frame counts only at a line start and only with this run's nonce: 128 random bits a command
+// cannot know, so no output can forge a frame. The "\n" the script prints before each frame
+// line makes a last output line without a newline end where the frame begins; the parser
+// removes exactly that one added byte.
+
+// batchKillAfter is timeout(1)'s -k: seconds between TERM and KILL for a command that ignores
+// TERM. The client-side watchdog waits this long (plus a little) more than command_timeout
+// when timeout(1) enforces it on the device.
+const batchKillAfter = 5
+
+// newBatchNonce returns a fresh nonce for one script: 16 random bytes, hex (32 characters that
+// need no shell quoting).
+func newBatchNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
+	return hex.EncodeToString(b[:])
+}
+
+// batchCommand is one command of a script and the record index its frames carry.
+type batchCommand struct {
+	index   int
+	command string
+}
+
+// batchScript generates the script that runs cmds in order, framed with nonce. Each command
+// runs in its own shell (a subshell, or sh -c under timeout(1)) so a syntax error, `exit` or
+// `cd` in one cannot end or change the script, with stdin from /dev/null and stderr merged
+// into stdout. timeout(1) is used when the host has one that accepts `-k` (probed once, so an
+// old busybox timeout with other syntax is not mistaken for it).
+func batchScript(nonce string, cmds []batchCommand, commandTimeout time.Duration) []byte {
+	secs := strconv.FormatFloat(commandTimeout.Seconds(), 'f', -1, 64)
+	kill := strconv.Itoa(batchKillAfter)
+	var b bytes.Buffer
+	b.Grow(256 + len(cmds)*(220+len(nonce)*2))
+	b.WriteString("if command -v timeout >/dev/null 2>&1 && timeout -k " + kill + " " + secs +
+		" true </dev/null >/dev/null 2>&1; then oca_t=1; else oca_t=0; fi\n")
+	b.WriteString("printf '\\n" + nonce + " S %s\\n' \"$oca_t\"\n")
+	for _, c := range cmds {
+		idx := strconv.Itoa(c.index)
+		q := shellQuote(c.command)
+		b.WriteString("printf '\\n" + nonce + " B " + idx + "\\n'\n")
+		b.WriteString("if [ \"$oca_t\" = 1 ]; then timeout -k " + kill + " " + secs + " /bin/sh -c " + q +
+			" </dev/null 2>&1; else ( eval " + q + " ) </dev/null 2>&1; fi\n")
+		b.WriteString("printf '\\n" + nonce + " E " + idx + " %d\\n' \"$?\"\n")
+	}
+	return b.Bytes()
+}
+
+// shellQuote quotes s as one single-quoted shell word: inside single quotes nothing is special
+// but the quote itself, written as '\” (close, escaped quote, reopen).
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// frameSink receives what frameParser finds. An error stops the parse; feed returns it.
+type frameSink interface {
+	// frameStart reports the script's first frame: whether timeout(1) enforces command_timeout.
+	frameStart(timeoutOnDevice bool) error
+	// frameBegin reports that command index began.
+	frameBegin(index int) error
+	// frameOutput passes the next piece of the current command's output. p is only valid
+	// during the call.
+	frameOutput(p []byte) error
+	// frameEnd reports that command index ended with status.
+	frameEnd(index, status int) error
+}
+
+// errFrameOrder is returned by a sink for a well-formed frame of this run that breaks the
+// script's order (a command index out of sequence): the script or the shell is broken.
+var errFrameOrder = errors.New("batch frames out of order")
+
+// maxFrameBody bounds a frame line after the nonce: "E <index> <status>" with up to 9 digits
+// each. A line that has the nonce prefix but grows longer is output.
+const maxFrameBody = len("E 123456789 123456789")
+
+// frameParser splits the byte stream of a batch script into frames and command output as it
+// arrives. It keeps nothing but a possible frame line cut by a read boundary (bounded by
+// maxFrameBody) and the one "\n" that may turn out to be the script's added byte before a
+// frame; everything else goes to the sink at once. It scans with bytes.Index over whole chunks
+// and does not allocate after construction.
+type frameParser struct {
+	sink   frameSink
+	prefix []byte // "<nonce> "
+	needle []byte // "\n<nonce> ": where a frame line can begin inside a chunk
+	nl     [1]byte
+
+	carry     []byte // the current line so far, while it may still be a frame line
+	atLine    bool   // at a line start: carry is a (partial) match of prefix [+ body]
+	pendingNL bool   // a "\n" held back: the script's added byte if the next line is a frame
+	started   bool   // the S frame was seen
+	inFrame   bool   // between B and E
+	cur       int    // the command index inside the frame
+	stray     int64  // bytes outside any frame (dropped)
+	err       error
+}
+
+func newFrameParser(nonce string, sink frameSink) *frameParser {
+	f := &frameParser{sink: sink}
+	f.needle = []byte("\n" + nonce + " ")
+	f.prefix = f.needle[1:]
+	f.carry = make([]byte, 0, len(f.prefix)+maxFrameBody)
+	f.nl[0] = '\n'
+	f.reset()
+	return f
+}
+
+// reset readies the parser for a new stream with the same nonce and sink.
+func (f *frameParser) reset() {
+	f.carry = f.carry[:0]
+	f.atLine = true // the stream starts at a line start
+	f.pendingNL, f.started, f.inFrame = false, false, false
+	f.cur, f.stray, f.err = -1, 0, nil
+}
+
+// feed consumes the next chunk of the stream. After an error (the sink's), it consumes nothing.
+func (f *frameParser) feed(p []byte) error {
+	for len(p) > 0 && f.err == nil {
+		if f.atLine {
+			p = f.scanLine(p)
+		} else {
+			p = f.scanOutput(p)
+		}
+	}
+	return f.err
+}
+
+// finish ends the stream: whatever was held back belongs to the output of a command that
+// did not end (the stream stopped before its E frame).
+func (f *frameParser) finish() error {
+	if f.err == nil {
+		f.notFrame()
+	}
+	return f.err
+}
+
+// scanOutput passes output up to the next place a frame line could start and returns the rest.
+func (f *frameParser) scanOutput(p []byte) []byte {
+	if j := bytes.Index(p, f.needle); j >= 0 {
+		f.output(p[:j])
+		f.pendingNL, f.atLine = true, true
+		return p[j+1:]
+	}
+	// The chunk may end inside a frame's "\n<nonce> ": the needle holds '\n' only at its start,
+	// so such a tail begins at the last '\n'.
+	if k := bytes.LastIndexByte(p, '\n'); k >= 0 && bytes.HasPrefix(f.needle, p[k:]) {
+		f.output(p[:k])
+		f.pendingNL, f.atLine = true, true
+		return p[k+1:]
+	}
+	f.output(p)
+	return nil
+}
+
+// scanLine continues a line that began at a line start and may be a frame line.
+func (f *frameParser) scanLine(p []byte) []byte {
+	if c := len(f.carry); c < len(f.prefix) {
+		m := min(len(f.prefix)-c, len(p))
+		if !bytes.Equal(p[:m], f.prefix[c:c+m]) {
+			f.notFrame()
+			return p
+		}
+		if c+m < len(f.prefix) {
+			f.carry = append(f.carry, p...)
+			return nil
+		}
+	}
+	e := bytes.IndexByte(p, '\n')
+	if e < 0 {
+		if len(f.carry)+len(p) > len(f.prefix)+maxFrameBody {
+			f.notFrame()
+			return p
+		}
+		f.carry = append(f.carry, p...)
+		return nil
+	}
+	if len(f.carry)+e > len(f.prefix)+maxFrameBody {
+		f.notFrame()
+		return p
+	}
+	line, old := p[:e], len(f.carry)
+	if old > 0 {
+		f.carry = append(f.carry, p[:e]...)
+		line = f.carry
+	}
+	if !f.frame(line[len(f.prefix):]) {
+		f.carry = f.carry[:old]
+		f.notFrame()
+		return p
+	}
+	// A frame: the held "\n" was the script's, the next byte starts a line.
+	f.carry = f.carry[:0]
+	f.pendingNL = false
+	return p[e+1:]
+}
+
+// notFrame gives up on the current line as a frame: the held "\n" and the line so far are output.
+func (f *frameParser) notFrame() {
+	if f.pendingNL {
+		f.output(f.nl[:])
+	}
+	if len(f.carry) > 0 {
+		f.output(f.carry)
+	}
+	f.pendingNL, f.atLine = false, false
+	f.carry = f.carry[:0]
+}
+
+func (f *frameParser) output(p []byte) {
+	if len(p) == 0 || f.err != nil {
+		return
+	}
+	if !f.inFrame {
+		f.stray += int64(len(p))
+		return
+	}
+	f.err = f.sink.frameOutput(p)
+}
+
+// frame handles body (a line after the nonce prefix) if it is a frame that fits here, and
+// reports whether it was. A frame that does not fit (an E outside a command, a second S) is
+// treated as output.
+func (f *frameParser) frame(body []byte) bool {
+	if len(body) < 3 || body[1] != ' ' {
+		return false
+	}
+	rest := body[2:]
+	switch body[0] {
+	case 'S':
+		if f.started || f.inFrame || len(rest) != 1 || (rest[0] != '0' && rest[0] != '1') {
+			return false
+		}
+		f.started = true
+		f.err = f.sink.frameStart(rest[0] == '1')
+	case 'B':
+		i, ok := parseFrameInt(rest)
+		if !ok || !f.started || f.inFrame {
+			return false
+		}
+		f.inFrame, f.cur = true, i
+		f.err = f.sink.frameBegin(i)
+	case 'E':
+		sp := bytes.IndexByte(rest, ' ')
+		if sp < 0 || !f.inFrame {
+			return false
+		}
+		i, ok1 := parseFrameInt(rest[:sp])
+		status, ok2 := parseFrameInt(rest[sp+1:])
+		if !ok1 || !ok2 || i != f.cur {
+			return false
+		}
+		f.inFrame, f.cur = false, -1
+		f.err = f.sink.frameEnd(i, status)
+	default:
+		return false
+	}
+	return true
+}
+
+// parseFrameInt parses 1 to 9 decimal digits, without allocating.
+func parseFrameInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
