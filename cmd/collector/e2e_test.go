@@ -260,7 +260,9 @@ func (f *fixture) writeInventory(o invOptions) {
 		fmt.Fprintf(&b, "      - %q\n", c)
 	}
 	fmt.Fprintf(&b, "  hang:\n    commands: [%q]\n", hangCommand)
-	b.WriteString("defaults: { platform: linux, credential: key, command_set: base }\n")
+	// The simulator runs no shell, so per-command channels (batch mode is tested against real
+	// sshd and a test POSIX host in the collector package).
+	b.WriteString("defaults: { platform: linux, credential: key, command_set: base, batch: false }\n")
 	b.WriteString("groups:\n  core: {}\n  edge: {}\n")
 	b.WriteString("devices:\n")
 	var known strings.Builder

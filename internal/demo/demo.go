@@ -150,7 +150,9 @@ command_sets:
     commands:
 %s
 
-defaults: { port: 22, platform: linux, credential: linux-key, command_set: linux-baseline }
+# The simulated devices answer each command on its own channel; they run no real shell, so
+# batch mode (one framed script per POSIX host) is off here.
+defaults: { port: 22, platform: linux, credential: linux-key, command_set: linux-baseline, batch: false }
 
 groups:
   linux-servers: {}

@@ -76,6 +76,9 @@ type inventorySpec struct {
 	MaxSessions    int
 	CommandTimeout string
 	Gateway        string // fake gateway URL; "" means no upload section
+	// NoBatch turns batch mode off (one exec channel per command); by default Linux devices
+	// run their command set as one framed script.
+	NoBatch bool
 }
 
 // fleetRun is one prepared inventory in its own directory, with its own output directory, so
@@ -137,7 +140,7 @@ func writeInventory(t *testing.T, s inventorySpec) fleetRun {
 		"ssh":          map[string]any{"known_hosts": s.KnownHosts, "host_key_policy": policy},
 		"credentials":  map[string]any{"it": cred},
 		"command_sets": map[string]any{"it": map[string]any{"file": "commands.txt"}},
-		"defaults":     map[string]any{"credential": "it", "platform": "linux", "command_set": "it"},
+		"defaults":     map[string]any{"credential": "it", "platform": "linux", "command_set": "it", "batch": !s.NoBatch},
 		"devices":      devs,
 	}
 	if s.Gateway != "" {

@@ -29,6 +29,7 @@ func TestMaxSessions(t *testing.T) {
 			d := sshdtest.Start(t, sshdtest.Options{ExtraConfig: tc.extra})
 			targets := targetsFor(t, d)
 			f := writeInventory(t, inventorySpec{
+				NoBatch:     true, // channel limits concern one channel per command
 				Targets:     targets,
 				Credential:  map[string]any{"private_key": d.ClientKeyPath},
 				Commands:    cmds,
