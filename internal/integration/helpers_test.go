@@ -79,6 +79,8 @@ type inventorySpec struct {
 	// NoBatch turns batch mode off (one exec channel per command); by default Linux devices
 	// run their command set as one framed script.
 	NoBatch bool
+	// Platform is the devices' platform; "" means linux.
+	Platform string
 }
 
 // fleetRun is one prepared inventory in its own directory, with its own output directory, so
@@ -125,6 +127,11 @@ func writeInventory(t *testing.T, s inventorySpec) fleetRun {
 			"name": tg.Name, "host": tg.Host, "port": tg.Port, "asset_uuid": tg.AssetUUID,
 		})
 	}
+	defaults := map[string]any{"credential": "it", "platform": "linux", "command_set": "it", "batch": !s.NoBatch}
+	if s.Platform != "" && s.Platform != "linux" {
+		defaults["platform"] = s.Platform
+		delete(defaults, "batch") // batch is for POSIX shells only
+	}
 	out := filepath.Join(dir, "out")
 	inv := map[string]any{
 		"version":    1,
@@ -140,7 +147,7 @@ func writeInventory(t *testing.T, s inventorySpec) fleetRun {
 		"ssh":          map[string]any{"known_hosts": s.KnownHosts, "host_key_policy": policy},
 		"credentials":  map[string]any{"it": cred},
 		"command_sets": map[string]any{"it": map[string]any{"file": "commands.txt"}},
-		"defaults":     map[string]any{"credential": "it", "platform": "linux", "command_set": "it", "batch": !s.NoBatch},
+		"defaults":     defaults,
 		"devices":      devs,
 	}
 	if s.Gateway != "" {
