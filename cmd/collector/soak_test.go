@@ -70,8 +70,10 @@ func TestSoakFleetWithFaults(t *testing.T) {
 	inv := &devices.Inventory{
 		Path: filepath.Join(dir, "inventory.yaml"), Dir: dir, Version: 1, OutputDir: filepath.Join(dir, "out"),
 		Collection: devices.Collection{
-			Concurrency: 64, ConnectTimeout: 5 * time.Second, CommandTimeout: 2 * time.Second,
-			MaxSessions: 4, DeviceTimeout: 30 * time.Second, Retries: 0, Framing: devices.FramingMarkers,
+			// Generous deadlines: the simulators share this process's CPU (and the race
+			// detector's), and only the "hang" devices should ever reach command_timeout.
+			Concurrency: 64, ConnectTimeout: 30 * time.Second, CommandTimeout: 5 * time.Second,
+			MaxSessions: 4, DeviceTimeout: 60 * time.Second, Retries: 0, Framing: devices.FramingMarkers,
 			MaxOutputBytes: 1 << 20, MaxDeviceBytes: 4 << 20,
 		},
 		Upload: &devices.Upload{Gateway: gw.URL, Username: fakegateway.DefaultUsername, PasswordEnv: "SOAK_QUALYS_PASSWORD",

@@ -86,8 +86,9 @@ func TestCommandTimeout(t *testing.T) {
 	if bytes.Contains(bulk, []byte(sleepCmd)) || bytes.Count(bulk, []byte("### BEGIN COMMAND: ")) != len(cmds)-1 {
 		t.Errorf("bulk file should frame the 3 completed commands and not the timed-out one:\n%s", bulk)
 	}
-	// Observation, not a requirement: sshd does not end a command whose channel was closed,
-	// so the sleep normally still runs here and the cleanup check above has something to do.
+	// Observation, not a requirement: in batch mode timeout(1) on the device ends the sleep
+	// itself; with one channel per command sshd does not end a command whose channel was
+	// closed, and the cleanup check above has something to do.
 	t.Logf("sleep processes alive before cleanup: %v", processesWithEnv(envTag))
 }
 
