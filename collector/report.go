@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -13,17 +16,79 @@ import (
 // messages and counts, never a secret: errors here come from our own wrapping, and credentials
 // are only ever referenced by name.
 type Report struct {
-	RunID       string         `json:"run_id"`
-	Inventory   string         `json:"inventory"`
-	OutputDir   string         `json:"output_dir"`
-	Started     time.Time      `json:"started"`
-	Finished    time.Time      `json:"finished"`
-	DurationMS  int64          `json:"duration_ms"`
-	Interrupted bool           `json:"interrupted"`
-	Upload      bool           `json:"upload"` // an upload stage ran
-	ExitCode    int            `json:"exit_code"`
-	Totals      Totals         `json:"totals"`
-	Devices     []DeviceReport `json:"devices"`
+	RunID       string    `json:"run_id"`
+	Inventory   string    `json:"inventory"`
+	OutputDir   string    `json:"output_dir"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	DurationMS  int64     `json:"duration_ms"`
+	Interrupted bool      `json:"interrupted"`
+	Upload      bool      `json:"upload"` // an upload stage ran
+	ExitCode    int       `json:"exit_code"`
+	Totals      Totals    `json:"totals"`
+	// Runtime is the collector process's own footprint when the report was written; nil in
+	// reports built outside a run (render, tests).
+	Runtime *Runtime       `json:"runtime,omitempty"`
+	Devices []DeviceReport `json:"devices"`
+}
+
+// Runtime is what the run cost the collector process itself, so an unattended run's report
+// shows leaks (goroutines and descriptors still open after every device finished) and cost
+// (peak memory, CPU) without a profiler, and benchmarks read them from the same place.
+type Runtime struct {
+	Goroutines int   `json:"goroutines"`
+	OpenFDs    int   `json:"open_fds"` // -1 when the platform cannot list them
+	MaxRSSKB   int64 `json:"max_rss_kb"`
+	CPUUserMS  int64 `json:"cpu_user_ms"`
+	CPUSysMS   int64 `json:"cpu_sys_ms"`
+}
+
+// ReadRuntime measures the calling process now: goroutines, open file descriptors (Linux
+// /proc/self/fd, else /dev/fd), peak RSS and CPU times.
+func ReadRuntime() Runtime {
+	rt := Runtime{Goroutines: runtime.NumGoroutine(), OpenFDs: openFDs(), MaxRSSKB: peakRSSKB()}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		if rt.MaxRSSKB < 0 {
+			rt.MaxRSSKB = int64(ru.Maxrss) //nolint:unconvert // int32 on 32-bit platforms
+			if runtime.GOOS == "darwin" {
+				rt.MaxRSSKB /= 1024 // bytes there, kilobytes elsewhere
+			}
+		}
+		rt.CPUUserMS = time.Duration(ru.Utime.Nano()).Milliseconds()
+		rt.CPUSysMS = time.Duration(ru.Stime.Nano()).Milliseconds()
+	}
+	return rt
+}
+
+// peakRSSKB is Linux's VmHWM, or -1 where there is none. getrusage's ru_maxrss is not used
+// on Linux: it carries over the peak of the address space that exec replaced, so a collector
+// started by a big process that spawns with vfork (as every Go program's os/exec does) would
+// report its parent's peak instead of its own.
+func peakRSSKB() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err == nil {
+				return kb
+			}
+		}
+	}
+	return -1
+}
+
+// openFDs counts the process's open descriptors, not counting the one used to list them.
+func openFDs() int {
+	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
+		if entries, err := os.ReadDir(dir); err == nil {
+			return len(entries) - 1
+		}
+	}
+	return -1
 }
 
 // Totals sums the devices by status and by upload status.

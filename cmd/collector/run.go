@@ -126,6 +126,8 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 		code = exitFailures
 	}
 	rep.ExitCode = code
+	rt := collector.ReadRuntime()
+	rep.Runtime = &rt
 	if err := writeReport(rep, filepath.Join(runner.RunDir(), "report.json")); err != nil {
 		log.Error("could not write the report", "error", err)
 		code = max(code, exitFailures)

@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+)
+
+// forwarder accepts on one loopback address and splices each connection to a device on
+// 127.0.0.1. sshsim listens only on 127.0.0.1; the forwarder lets a fleet spread over
+// 127.0.x.y addresses, as real devices have distinct IPs, at the cost of a copy in the
+// simulator's process (never in the collector's).
+type forwarder struct {
+	ln     net.Listener
+	target string
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[net.Conn]struct{}
+}
+
+// startForwarder listens on ip at a kernel-chosen port and forwards to target.
+func startForwarder(ip, target string) (*forwarder, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return nil, fmt.Errorf("forward listen %s: %w", ip, err)
+	}
+	f := &forwarder{ln: ln, target: target, conns: make(map[net.Conn]struct{})}
+	f.wg.Add(1)
+	go f.acceptLoop()
+	return f, nil
+}
+
+// addr is where the forwarder listens.
+func (f *forwarder) addr() *net.TCPAddr { return f.ln.Addr().(*net.TCPAddr) }
+
+func (f *forwarder) acceptLoop() {
+	defer f.wg.Done()
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // a transient accept error (EMFILE): the next Accept may succeed
+		}
+		if !f.track(c) {
+			_ = c.Close()
+			return
+		}
+		f.wg.Add(1)
+		go f.splice(c)
+	}
+}
+
+// splice copies both ways until either side ends, then closes both.
+func (f *forwarder) splice(c net.Conn) {
+	defer f.wg.Done()
+	defer f.untrack(c)
+	up, err := net.Dial("tcp", f.target)
+	if err != nil {
+		return
+	}
+	if !f.track(up) {
+		_ = up.Close()
+		return
+	}
+	defer f.untrack(up)
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(up, c); closeWrite(up); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, up); closeWrite(c); done <- struct{}{} }()
+	<-done
+	<-done
+}
+
+// closeWrite passes a half close on, so a side that finished sending is seen to.
+func closeWrite(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+}
+
+func (f *forwarder) track(c net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.conns[c] = struct{}{}
+	return true
+}
+
+func (f *forwarder) untrack(c net.Conn) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+	_ = c.Close()
+}
+
+// close stops accepting, drops every connection and waits for every goroutine.
+func (f *forwarder) close() error {
+	f.mu.Lock()
+	f.closed = true
+	conns := make([]net.Conn, 0, len(f.conns))
+	for c := range f.conns {
+		conns = append(conns, c)
+	}
+	f.mu.Unlock()
+	err := f.ln.Close()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	f.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("forward close: %w", err)
+	}
+	return nil
+}

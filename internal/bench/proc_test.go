@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// procStats is what one process tree cost: wall time from start to exit, and the CPU that
+// wait4 reports for it, which includes every descendant it waited for (xargs' and
+// parallel-ssh's ssh children). Not wait4's peak RSS: a child of a Go process (vfork) inherits
+// its parent's peak there, so the collector's own peak comes from its report (VmHWM).
+type procStats struct {
+	Wall     time.Duration
+	User     time.Duration
+	Sys      time.Duration
+	ExitCode int
+}
+
+// CPU is user plus system time.
+func (p procStats) CPU() time.Duration { return p.User + p.Sys }
+
+// measure runs cmd to its end within timeout, in its own process group so a timeout kills the
+// whole tree (ssh children included), and returns its costs. The error is for a process that
+// could not start or was killed; a non-zero exit is only recorded in ExitCode.
+func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return procStats{}, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(timeout, func() {
+		timedOut.Store(true)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	})
+	err := cmd.Wait()
+	wall := time.Since(start)
+	timer.Stop()
+	// Whatever the leader did, no member of its group outlives the measurement.
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	st := procStats{Wall: wall, ExitCode: -1}
+	if ps := cmd.ProcessState; ps != nil {
+		st.ExitCode = ps.ExitCode()
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			st.User = time.Duration(ru.Utime.Nano())
+			st.Sys = time.Duration(ru.Stime.Nano())
+		}
+	}
+	if timedOut.Load() {
+		return st, fmt.Errorf("%s: killed after %s", cmd.Path, timeout)
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return st, fmt.Errorf("%s: %w", cmd.Path, err)
+	}
+	return st, nil
+}
+
+// baseEnv is the environment every measured process gets: nothing from the caller's, so an
+// SSH agent, proxy settings or ~/.ssh never change what is measured.
+func baseEnv(home string) []string {
+	return []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + home, "LC_ALL=C"}
+}
+
+// tail returns the last n lines of a file, for failure messages.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// envInt reads a positive integer knob, or def when unset.
+func envInt(tb testing.TB, name string, def int) int {
+	tb.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		tb.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// envDurations reads a comma-separated list of durations ("0,50ms"), or def when unset.
+func envDurations(tb testing.TB, name string, def []time.Duration) []time.Duration {
+	tb.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "0" {
+			out = append(out, 0)
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			tb.Fatalf("%s=%q: want durations like 0,50ms", name, v)
+		}
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/oca-collector/collector/collector"
+)
+
+// Knobs of BenchmarkFleetSim (environment variables), with their defaults.
+const (
+	envSimDevices     = "BENCH_SIM_DEVICES"      // 200
+	envSimConcurrency = "BENCH_SIM_CONCURRENCY"  // 64
+	envSimLatency     = "BENCH_SIM_LATENCY"      // "0,50ms": one sub-benchmark each
+	envSimAddresses   = "BENCH_SIM_ADDRESSES"    // 0: every device on 127.0.0.1
+	envSimMaxSessions = "BENCH_SIM_MAX_SESSIONS" // unset: the collector's default
+	envSimBig         = "BENCH_SIM_BIG"          // "1": also 10,000 devices at concurrency 500
+)
+
+// BenchmarkFleetSim runs the built collector (its own process, measured alone) against a
+// simulated Linux fleet served by simfleet (another process): N devices x the shipped 44-command
+// Linux set with realistic output sizes, uploads to a fake OCA gateway included. With a
+// simulated round trip it also reports how many round trips each device cost beyond its
+// commands' own time (zero in the simulator).
+//
+// The simulator has no shell, so the devices are `batch: false`: this measures per-command
+// exec channels, pipelined up to max_sessions; batch mode is measured against real sshd in
+// BenchmarkFleetSSHD.
+func BenchmarkFleetSim(b *testing.B) {
+	devices := envInt(b, envSimDevices, 200)
+	conc := envInt(b, envSimConcurrency, 64)
+	addrs := envIntZero(b, envSimAddresses)
+	maxSessions := envIntZero(b, envSimMaxSessions)
+	big := os.Getenv(envSimBig) == "1"
+	for i, lat := range envDurations(b, envSimLatency, []time.Duration{0, 50 * time.Millisecond}) {
+		p := simParams{Devices: devices, Concurrency: conc, Latency: lat, Addresses: addrs, MaxSessions: maxSessions}
+		b.Run(fmt.Sprintf("devices=%d,conc=%d,latency=%s", devices, conc, lat), func(b *testing.B) {
+			benchSim(b, p)
+			if i == 0 && !big {
+				// A skipped benchmark's reason is only printed with -v; say it here instead.
+				b.Logf("not run: 10,000 devices at concurrency 500 (set %s=1; several minutes, ~5 GB of files in TMPDIR)", envSimBig)
+			}
+		})
+	}
+	if big {
+		p := simParams{Devices: 10000, Concurrency: 500, Addresses: addrs, MaxSessions: maxSessions, Discard: true}
+		b.Run("devices=10000,conc=500,latency=0s", func(b *testing.B) { benchSim(b, p) })
+	}
+}
+
+// envIntZero reads a non-negative integer knob; unset is 0.
+func envIntZero(tb testing.TB, name string) int {
+	tb.Helper()
+	if os.Getenv(name) == "" || os.Getenv(name) == "0" {
+		return 0
+	}
+	return envInt(tb, name, 0)
+}
+
+// benchSim is one fleet size and latency: simfleet up once, then a measured collector run per
+// iteration.
+func benchSim(b *testing.B, p simParams) {
+	m, env := simRuns(b, p, func(run func()) {
+		for b.Loop() {
+			run()
+		}
+	})
+	b.Logf("simulator: %d devices on %s, latency %s; devices are batch: false (no shell in the simulator): one exec channel per command, max_sessions %s",
+		p.Devices, addressNote(p.Addresses), p.Latency, maxSessionsNote(p.MaxSessions))
+	b.Logf("kex negotiated: collector (x/crypto client) with the simulator (x/crypto server): %s", env.kex)
+	b.Logf("uploads: %s", env.uploadNote)
+	m.report(b)
+}
+
+// simEnv is what simRuns learnt besides the metrics.
+type simEnv struct {
+	kex        string
+	uploadNote string
+}
+
+// simRuns starts simfleet and a gateway, writes the inventory, and calls loop with a function
+// that performs one measured, checked collector run; then it stops simfleet and adds the
+// devices' view (logins and channels per device). The benchmark and the smoke test share it.
+func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEnv) {
+	tb.Helper()
+	collectorBin, simfleetBin, root := built(tb)
+	cmdFile := linuxCommandFile(root)
+	commands, err := ReadCommandFile(cmdFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	base := LinuxOutputs(commands) // what simfleet's devices answer
+	// The collector inherits this limit: one socket per device in flight, plus files.
+	if _, err := RaiseNoFile(uint64(p.Concurrency)*4 + 4096); err != nil {
+		tb.Logf("file descriptor limit: %v", err)
+	}
+	fleet := startSimFleet(tb, simfleetBin, cmdFile, p)
+	gw := startGateway(tb, p.Discard)
+	dir := tb.TempDir()
+	batch := false
+	inv := writeInventory(tb, dir, inventorySpec{
+		Targets: simTargets(fleet.Manifest), User: fleet.Manifest.User, Key: fleet.Manifest.UserKey,
+		KnownHosts: writeKnownHosts(tb, dir, fleet.Manifest), CommandFile: cmdFile,
+		Concurrency: p.Concurrency, MaxSessions: p.MaxSessions, Batch: &batch, Gateway: &gw,
+	})
+	dev0 := fleet.Manifest.Devices[0]
+	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(dev0.HostKey))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kex := kexProbe(tb, collectorBin, dev0.Address(), hostKey, fleet.Manifest.User, fleet.Manifest.UserKey, &batch)
+	env := simEnv{kex: kex, uploadNote: "fake OCA gateway on loopback (bodies checked and kept)"}
+	if p.Discard {
+		env.uploadNote = "loopback sink (shape checked, bodies discarded; /auth by the fake gateway)"
+	}
+	timeout := 10*time.Minute + time.Duration(p.Devices)*100*time.Millisecond
+	m := &metrics{}
+	runs := 0
+	loop(func() {
+		runs++
+		before := gw.uploads()
+		r := runCollector(tb, collectorBin, inv, &gw, timeout)
+		checkComplete(tb, r.Report, p.Devices, len(commands), true)
+		checkTranscripts(tb, r.Report, len(commands), func(device string, rec collector.CommandRecord) string {
+			want := DeviceOutputs(base, device)[rec.Command]
+			data := ""
+			for _, c := range want.Output {
+				data += c.Data
+			}
+			if string(rec.Output) != data || rec.ExitStatus != want.ExitStatus {
+				return fmt.Sprintf("%d bytes, exit %d; the simulator sent %d bytes, exit %d", len(rec.Output), rec.ExitStatus, len(data), want.ExitStatus)
+			}
+			return ""
+		})
+		if got := gw.uploads() - before; got != p.Devices {
+			tb.Fatalf("gateway accepted %d uploads, want %d", got, p.Devices)
+		}
+		m.addCollector("", r, p.Devices)
+		if p.Latency > 0 {
+			// Every simulated command takes no time of its own, so a device's duration over
+			// the latency is the round trips it paid.
+			ds := deviceDurations(r.Report)
+			m.add("round_trips_p50", ms(ds[len(ds)/2])/ms(p.Latency))
+			m.add("round_trips_max", ms(ds[len(ds)-1])/ms(p.Latency))
+		}
+	})
+	st := fleet.stop(tb)
+	if runs > 0 {
+		perRun := float64(p.Devices * runs)
+		m.add("logins_per_device", float64(st.Logins-kexProbeLogins)/perRun)
+		m.add("channels_per_device", float64(st.Execs-kexProbeLogins)/perRun)
+		m.add("max_channels_at_once", float64(st.MaxConcurrentChannels))
+		if st.AuthFailures > 0 {
+			tb.Errorf("simulator saw %d refused logins", st.AuthFailures)
+		}
+	}
+	return m, env
+}
+
+func addressNote(n int) string {
+	if n == 0 {
+		return "127.0.0.1"
+	}
+	return fmt.Sprintf("%d addresses from 127.0.1.1 (forwarded inside simfleet)", n)
+}
+
+func maxSessionsNote(n int) string {
+	if n == 0 {
+		return "default"
+	}
+	return fmt.Sprint(n)
+}

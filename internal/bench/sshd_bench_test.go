@@ -1,0 +1,297 @@
+package bench
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oca-collector/collector/collector"
+	"github.com/oca-collector/collector/internal/sshdtest"
+)
+
+// Knobs of BenchmarkFleetSSHD (environment variables), with their defaults.
+const (
+	envSSHDDevices     = "BENCH_SSHD_DEVICES"     // 200
+	envSSHDConcurrency = "BENCH_SSHD_CONCURRENCY" // 32
+)
+
+// sshdPortsPerAddress: each 127.0.2.x address listens on this many ports, so 200 devices need
+// 25 addresses and 13 daemons (sshd takes at most 16 listen sockets).
+const sshdPortsPerAddress = 8
+
+// baselineKex is the key exchange x/crypto negotiates with Debian 12's sshd; the second xargs
+// baseline forces it so the CPU ratio is also shown handshake for handshake.
+const baselineKex = "curve25519-sha256"
+
+// BenchmarkFleetSSHD collects N devices (addresses x ports of real OpenSSH sshd on loopback)
+// with the shipped 44-command Linux set, and in the same run the baselines people use: xargs -P
+// running one ssh per device with the joined script (with OpenSSH's default key exchange, and
+// with the one the collector negotiates), and parallel-ssh when installed. Each is one process
+// tree measured by wait4: wall time, and CPU including every ssh child. The devices' own work
+// (sshd, the commands) runs on the same two cores and is in every wall time, not in any CPU
+// figure.
+func BenchmarkFleetSSHD(b *testing.B) {
+	if _, err := sshdtest.Available(); err != nil {
+		b.Skipf("sshd benchmark: %v", err)
+	}
+	n := envInt(b, envSSHDDevices, 200)
+	conc := envInt(b, envSSHDConcurrency, 32)
+	b.Run(fmt.Sprintf("devices=%d,conc=%d", n, conc), func(b *testing.B) {
+		res := sshdRuns(b, n, conc, func(run func()) {
+			for b.Loop() {
+				run()
+			}
+		})
+		for _, note := range res.notes {
+			b.Log(note)
+		}
+		res.m.report(b)
+	})
+}
+
+// sshdKex is what each client negotiated with Debian's sshd.
+type sshdKex struct{ OpenSSH, Collector string }
+
+// sshdResult is what sshdRuns measured and what a reader needs to know about it.
+type sshdResult struct {
+	m     *metrics
+	notes []string
+	pssh  bool
+}
+
+// sshdFleet is the daemons and the files every client run uses.
+type sshdFleet struct {
+	d        *sshdtest.Daemon
+	targets  []target
+	dir      string
+	script   string // the joined command set: cmd1; cmd2; ...; true
+	sshCfg   string
+	hosts    string // one Host alias per line, for xargs and parallel-ssh
+	inv      string
+	commands int
+}
+
+// sshdRuns starts the daemons, probes the key exchanges, and calls loop with a function that
+// performs one measured round: the collector, then each baseline.
+func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
+	tb.Helper()
+	collectorBin, _, root := built(tb)
+	if _, err := RaiseNoFile(uint64(conc)*8 + 4096); err != nil {
+		tb.Logf("file descriptor limit: %v", err)
+	}
+	f := startSSHDFleet(tb, n, conc, linuxCommandFile(root))
+	kex := sshdKex{
+		OpenSSH:   sshKexProbe(tb, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath),
+		Collector: kexProbe(tb, collectorBin, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath, nil),
+	}
+	_, psshErr := exec.LookPath("parallel-ssh")
+	res := sshdResult{m: &metrics{}, pssh: psshErr == nil}
+	var channels, logins float64
+	runs := 0
+	loop(func() {
+		runs++
+		off := fileSize(tb, f.d.LogPath)
+		r := runCollector(tb, collectorBin, f.inv, nil, 15*time.Minute)
+		checkComplete(tb, r.Report, n, f.commands, false)
+		checkTranscripts(tb, r.Report, f.commands, func(string, collector.CommandRecord) string { return "" })
+		channels += float64(countIn(tb, f.d.LogPath, off, "Starting session: "))
+		logins += float64(countIn(tb, f.d.LogPath, off, "Accepted publickey for "))
+		res.m.addCollector("", r, n)
+
+		x := f.runXargs(tb, conc, "")
+		res.m.addBaseline("xargs", x, n)
+		x25519 := f.runXargs(tb, conc, baselineKex)
+		res.m.addBaseline("xargs_c25519", x25519, n)
+		var p procStats
+		if res.pssh {
+			p = f.runPSSH(tb, conc)
+			res.m.addBaseline("pssh", p, n)
+		}
+		res.m.addRatios("xargs", r, x)
+		res.m.addRatios("xargs_c25519", r, x25519)
+		if res.pssh {
+			res.m.addRatios("pssh", r, p)
+		}
+	})
+	if runs == 0 {
+		return res
+	}
+	perDevice := channels / float64(n*runs)
+	res.m.add("channels_per_device", perDevice)
+	res.m.add("logins_per_device", logins/float64(n*runs))
+
+	mode := "per-command exec channels (batch mode not active)"
+	if perDevice < 1.5 {
+		mode = "batch mode: the command set as one framed script in one exec channel"
+	}
+	res.notes = append(res.notes,
+		fmt.Sprintf("sshd: %d devices = %d loopback addresses x %d ports of Debian's OpenSSH sshd (MaxStartups raised to 500:30:1000, PerSourceMaxStartups none; UsePAM no), %d commands each, collector concurrency %d, other settings default",
+			n, (n+sshdPortsPerAddress-1)/sshdPortsPerAddress, sshdPortsPerAddress, f.commands, conc),
+		fmt.Sprintf("collector: %.1f exec channels and %.2f logins per device as sshd logged them: %s; every device ok with all %d commands' outputs and exit statuses recorded",
+			perDevice, logins/float64(n*runs), mode, f.commands),
+		fmt.Sprintf("kex negotiated with sshd: OpenSSH client (xargs, parallel-ssh) %s; collector (x/crypto) %s; xargs_c25519 forces %s on the OpenSSH client",
+			kex.OpenSSH, kex.Collector, baselineKex),
+		fmt.Sprintf("baselines: xargs -P %d -I{} ssh -F <ssh_config> -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<kh> -i <key> {} '<cmd1; cmd2; ...; true>' (one ssh per device, output to one file, no per-command framing or exit codes); CPU from wait4 includes every ssh child", conc),
+	)
+	if res.pssh {
+		res.notes = append(res.notes, fmt.Sprintf("parallel-ssh -h <hosts> -p %d -t 0 -o <dir> -x '<same ssh options>' '<joined script>'", conc))
+	} else {
+		res.notes = append(res.notes, "parallel-ssh not installed (apt-get install pssh): that baseline was skipped")
+	}
+	wall, cpu := res.m.value("wall_ratio_xargs"), res.m.value("cpu_ratio_xargs")
+	res.notes = append(res.notes,
+		fmt.Sprintf("target wall <= xargs baseline: %s (ratio %.2f)", met(wall <= 1), wall),
+		fmt.Sprintf("target collector CPU <= 1/4 of xargs client CPU: %s (ratio %.3f; %.3f against curve25519 ssh)", met(cpu <= 0.25), cpu, res.m.value("cpu_ratio_xargs_c25519")))
+	return res
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// startSSHDFleet starts daemons for n devices and writes the collector's inventory and the
+// baselines' ssh_config, hosts file and joined script.
+func startSSHDFleet(tb testing.TB, n, conc int, cmdFile string) *sshdFleet {
+	tb.Helper()
+	commands, err := ReadCommandFile(cmdFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addrs := (n + sshdPortsPerAddress - 1) / sshdPortsPerAddress
+	listen := make([]string, addrs)
+	for i := range listen {
+		listen[i] = fmt.Sprintf("127.0.2.%d", i+1)
+	}
+	ports := min(n, sshdPortsPerAddress)
+	d := sshdtest.Start(tb, sshdtest.Options{Listen: listen, Ports: ports})
+	f := &sshdFleet{d: d, dir: tb.TempDir(), commands: len(commands)}
+	for i, addr := range d.Addrs[:n] {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.targets = append(f.targets, target{Name: fmt.Sprintf("dev%03d", i), Host: host, Port: atoi(tb, port)})
+	}
+	f.script = strings.Join(commands, "; ") + "; true"
+	f.sshCfg = filepath.Join(f.dir, "ssh_config")
+	f.hosts = filepath.Join(f.dir, "hosts")
+	var hosts strings.Builder
+	for _, t := range f.targets {
+		hosts.WriteString(t.Name + "\n")
+	}
+	if err := os.WriteFile(f.sshCfg, sshConfig(f.targets, d.User), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(f.hosts, []byte(hosts.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	invDir := filepath.Join(f.dir, "collector")
+	if err := os.Mkdir(invDir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	f.inv = writeInventory(tb, invDir, inventorySpec{
+		Targets: f.targets, User: d.User, Key: d.ClientKeyPath, KnownHosts: d.KnownHostsPath,
+		CommandFile: cmdFile, Concurrency: conc,
+	})
+	return f
+}
+
+// sshConfig gives every device a Host alias, since xargs cannot vary ssh's -p per device.
+func sshConfig(targets []target, user string) []byte {
+	var b strings.Builder
+	for _, t := range targets {
+		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  Port %d\n  User %s\n", t.Name, t.Host, t.Port, user)
+	}
+	return []byte(b.String())
+}
+
+// sshOptions are the baseline ssh options: no prompts, strict host keys against the harness's
+// known_hosts, the harness's key only; kex forces a key exchange when set.
+func sshOptions(knownHosts, key, kex string) []string {
+	opts := []string{"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
+		"-o", "IdentitiesOnly=yes", "-i", key, "-T"}
+	if kex != "" {
+		opts = append(opts, "-o", "KexAlgorithms="+kex)
+	}
+	return opts
+}
+
+// runXargs runs the xargs baseline once and fails unless it exited 0.
+func (f *sshdFleet) runXargs(tb testing.TB, conc int, kex string) procStats {
+	tb.Helper()
+	dir := tb.TempDir()
+	out, err := os.Create(filepath.Join(dir, "xargs.out"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer out.Close()
+	in, err := os.Open(f.hosts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer in.Close()
+	args := append([]string{"-P", strconv.Itoa(conc), "-I{}", "ssh", "-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, kex)...)
+	args = append(args, "{}", f.script)
+	cmd := exec.Command("xargs", args...)
+	cmd.Env, cmd.Dir = baseEnv(dir), dir
+	cmd.Stdin, cmd.Stdout = in, out
+	errPath := filepath.Join(dir, "xargs.stderr")
+	errf, err := os.Create(errPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer errf.Close()
+	cmd.Stderr = errf
+	st, err := measure(cmd, 15*time.Minute)
+	if err != nil || st.ExitCode != 0 {
+		tb.Fatalf("xargs baseline: exit %d %v\n%s", st.ExitCode, err, tail(errPath, 20))
+	}
+	if size := fileSize(tb, out.Name()); size < int64(len(f.targets)) {
+		tb.Fatalf("xargs baseline: %d bytes of output for %d devices", size, len(f.targets))
+	}
+	return st
+}
+
+// runPSSH runs the parallel-ssh baseline once; it must exit 0 with an output file per device.
+func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
+	tb.Helper()
+	dir := tb.TempDir()
+	outDir := filepath.Join(dir, "out")
+	errPath := filepath.Join(dir, "pssh.stderr")
+	errf, err := os.Create(errPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer errf.Close()
+	extra := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ")
+	cmd := exec.Command("parallel-ssh", "-h", f.hosts, "-p", strconv.Itoa(conc), "-t", "0", "-o", outDir, "-x", extra, f.script)
+	cmd.Env, cmd.Dir = baseEnv(dir), dir
+	cmd.Stdout, cmd.Stderr = errf, errf
+	st, err := measure(cmd, 15*time.Minute)
+	if err != nil || st.ExitCode != 0 {
+		tb.Fatalf("parallel-ssh baseline: exit %d %v\n%s", st.ExitCode, err, tail(errPath, 20))
+	}
+	entries, err := os.ReadDir(outDir)
+	if err != nil || len(entries) != len(f.targets) {
+		tb.Fatalf("parallel-ssh baseline: %d output files for %d devices (%v)", len(entries), len(f.targets), err)
+	}
+	return st
+}
+
+func atoi(tb testing.TB, s string) int {
+	tb.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
