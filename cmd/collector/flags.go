@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/oca-collector/collector/internal/runlock"
 )
 
 // stringList is a repeatable string flag (--device a --device b, or --device a,b).
@@ -73,4 +75,18 @@ func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 	}
+}
+
+// acquireLock takes the output directory's lock for a command that writes there. When it
+// cannot, it says why on stderr and returns the exit code: 3 when another run holds it.
+func acquireLock(outDir, cmd string, stderr io.Writer) (*runlock.Lock, int) {
+	lock, err := runlock.Acquire(outDir)
+	if err == nil {
+		return lock, exitOK
+	}
+	fmt.Fprintf(stderr, "collector %s: %v\n", cmd, err)
+	if errors.Is(err, runlock.ErrHeld) {
+		return nil, exitLocked
+	}
+	return nil, exitFailures
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/oca-collector/collector/collector"
-	"github.com/oca-collector/collector/internal/runlock"
 	"github.com/oca-collector/collector/upload"
 )
 
@@ -50,13 +49,9 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	// A bulk file waiting in the spool was copied there from the run directory; re-rendering the
 	// run's file must replace the spooled copy too, or "upload --pending" would send the old one.
-	lock, err := runlock.Acquire(outDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "collector render: %v\n", err)
-		if errors.Is(err, runlock.ErrHeld) {
-			return exitLocked
-		}
-		return exitFailures
+	lock, code := acquireLock(outDir, "render", stderr)
+	if lock == nil {
+		return code
 	}
 	defer func() { _ = lock.Release() }()
 	spooled, spool, err := spooledSources(outDir)

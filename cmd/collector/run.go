@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/oca-collector/collector/collector"
 	"github.com/oca-collector/collector/devices"
-	"github.com/oca-collector/collector/internal/runlock"
 )
 
 type runFlags struct {
@@ -80,13 +78,9 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 	if f.outputDir != "" {
 		outDir = f.outputDir
 	}
-	lock, err := runlock.Acquire(outDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "collector run: %v\n", err)
-		if errors.Is(err, runlock.ErrHeld) {
-			return exitLocked
-		}
-		return exitFailures
+	lock, code := acquireLock(outDir, "run", stderr)
+	if lock == nil {
+		return code
 	}
 	defer func() { _ = lock.Release() }()
 	var up *spoolUploader
@@ -118,7 +112,7 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 	}
 	interrupted := ctx.Err() != nil
 	rep := collector.NewReport(runner.RunID(), inv.Path, outDir, started, time.Now(), up != nil, interrupted, results)
-	code := exitOK
+	code = exitOK
 	switch {
 	case interrupted:
 		code = exitInterrupted

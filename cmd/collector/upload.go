@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/oca-collector/collector/collector"
-	"github.com/oca-collector/collector/internal/runlock"
 	"github.com/oca-collector/collector/upload"
 )
 
@@ -61,13 +59,9 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		outDir = *outputDir
 	}
 	// The lock keeps a drain from racing a scheduled run that is sending the same assets.
-	lock, err := runlock.Acquire(outDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "collector upload: %v\n", err)
-		if errors.Is(err, runlock.ErrHeld) {
-			return exitLocked
-		}
-		return exitFailures
+	lock, code := acquireLock(outDir, "upload", stderr)
+	if lock == nil {
+		return code
 	}
 	defer func() { _ = lock.Release() }()
 	up, err := newSpoolUploader(inv.Upload, outDir, log)
