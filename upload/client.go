@@ -193,9 +193,9 @@ func (c *Client) attempt(ctx context.Context, assetUUID, path string) outcome {
 			Message string `json:"message"`
 		}
 		if json.Unmarshal(data, &ok) == nil {
-			out.message = sanitize(ok.Message, c.cfg.Password)
+			out.message = sanitize(ok.Message, c.cfg.Password, tok)
 		} else {
-			out.message = sanitize(string(data), c.cfg.Password)
+			out.message = sanitize(string(data), c.cfg.Password, tok)
 		}
 		if resp.StatusCode != http.StatusOK || readErr != nil {
 			c.cfg.Logger.Info("upload accepted with an unexpected answer", keyAsset, assetUUID,
@@ -207,9 +207,9 @@ func (c *Client) attempt(ctx context.Context, assetUUID, path string) outcome {
 		return out
 	}
 
-	apiErr := newAPIError(resp.StatusCode, data, c.cfg.Password)
+	apiErr := newAPIError(resp.StatusCode, data, c.cfg.Password, tok)
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-		apiErr.Message = sanitize("redirected to "+loc, c.cfg.Password)
+		apiErr.Message = sanitize("redirected to "+loc, c.cfg.Password, tok)
 	}
 	apiErr.RetryAfter, out.hasWait = serverWait(resp.Header, c.cfg.Now())
 	out.wait = apiErr.RetryAfter
@@ -282,3 +282,7 @@ func beyondDeadline(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return ok && time.Until(dl) < d
 }
+
+// CloseIdleConnections closes the keep-alive connections to the gateway. Call it when no more
+// uploads will follow (the end of a run), so nothing lingers after the work is done.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }

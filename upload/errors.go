@@ -61,24 +61,27 @@ type errorEnvelope struct {
 	} `json:"_error"`
 }
 
-// newAPIError builds an APIError from a non-2xx answer. secret is removed from the message in
-// case a gateway echoes the request back.
-func newAPIError(status int, body []byte, secret string) *APIError {
+// newAPIError builds an APIError from a non-2xx answer. secrets (the password, the bearer token)
+// are removed from the message in case a gateway echoes the request back.
+func newAPIError(status int, body []byte, secrets ...string) *APIError {
 	e := &APIError{Status: status}
 	var env errorEnvelope
 	if json.Unmarshal(body, &env) == nil && env.Error != nil {
 		e.Code = env.Error.Code
-		e.Message = sanitize(env.Error.Message, secret)
+		e.Message = sanitize(env.Error.Message, secrets...)
 	} else {
-		e.Message = sanitize(string(body), secret)
+		e.Message = sanitize(string(body), secrets...)
 	}
 	e.ErrCode = errCodeRE.FindString(e.Message)
 	return e
 }
 
-// sanitize keeps text printable and short enough for a log line, and removes secret from it.
-func sanitize(s, secret string) string {
-	if secret != "" {
+// sanitize keeps text printable and short enough for a log line, and removes secrets from it.
+func sanitize(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
 		// Also the form-encoded spelling, which is how the password went over the wire.
 		s = strings.ReplaceAll(s, secret, redacted)
 		s = strings.ReplaceAll(s, url.QueryEscape(secret), redacted)

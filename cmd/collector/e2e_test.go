@@ -138,6 +138,7 @@ type fixture struct {
 	signer     ssh.Signer
 	gw         *fakegateway.Gateway
 	devs       []*device
+	env        []string // extra "NAME=value" entries for the binary's environment
 }
 
 // device is one inventory entry and, unless it is a closed port, its simulator.
@@ -149,8 +150,10 @@ type device struct {
 	srv        *sshsim.Server
 	known      string // known_hosts line; "" for none
 	groups     []string
-	credential string // "" means the default (key)
-	commandSet string // "" means the default (base)
+	credential string   // "" means the default (key)
+	commandSet string   // "" means the default (base)
+	platform   string   // "" means the default (linux)
+	commands   []string // when set, the device's own command set (named dev-<name>)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -219,6 +222,8 @@ type invOptions struct {
 	outputDir         string // default the fixture's out
 	collectionExtra   string // raw "  key: value\n" lines added to collection
 	uploadExtra       string // raw lines added to upload (may override timeout)
+	gateway           string // default the fixture's gateway URL
+	credentialsExtra  string // raw "  name:\n    key: value\n" credentials added to the defaults
 }
 
 // writeInventory writes the inventory and known_hosts for the fixture's devices.
@@ -239,6 +244,9 @@ func (f *fixture) writeInventory(o invOptions) {
 	if o.outputDir == "" {
 		o.outputDir = f.out
 	}
+	if o.gateway == "" {
+		o.gateway = f.gw.URL
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 1\noutput_dir: %s\n", o.outputDir)
 	fmt.Fprintf(&b, "collection:\n  concurrency: %d\n  connect_timeout: 2s\n  command_timeout: %s\n"+
@@ -250,16 +258,25 @@ func (f *fixture) writeInventory(o invOptions) {
 			timeout = ""
 		}
 		fmt.Fprintf(&b, "upload:\n  gateway: %s\n  username: %s\n  password_env: %s\n  concurrency: %d\n%s%s",
-			f.gw.URL, qualysUser, envQualysPW, o.uploadConcurrency, timeout, o.uploadExtra)
+			o.gateway, qualysUser, envQualysPW, o.uploadConcurrency, timeout, o.uploadExtra)
 	}
 	fmt.Fprintf(&b, "ssh:\n  known_hosts: %s\n  host_key_policy: strict\n", f.knownHosts)
 	fmt.Fprintf(&b, "credentials:\n  key:\n    username: %s\n    private_key: %s\n  pw:\n    username: %s\n    password_env: %s\n",
 		simUser, f.keyPath, simUser, envDevicePW)
+	b.WriteString(o.credentialsExtra)
 	b.WriteString("command_sets:\n  base:\n    commands:\n")
 	for _, c := range baseCommands {
 		fmt.Fprintf(&b, "      - %q\n", c)
 	}
 	fmt.Fprintf(&b, "  hang:\n    commands: [%q]\n", hangCommand)
+	for _, d := range f.devs {
+		if len(d.commands) > 0 {
+			fmt.Fprintf(&b, "  dev-%s:\n    commands:\n", d.name)
+			for _, c := range d.commands {
+				fmt.Fprintf(&b, "      - %q\n", c)
+			}
+		}
+	}
 	// The simulator runs no shell, so per-command channels (batch mode is tested against real
 	// sshd and a test POSIX host in the collector package).
 	b.WriteString("defaults: { platform: linux, credential: key, command_set: base, batch: false }\n")
@@ -274,8 +291,14 @@ func (f *fixture) writeInventory(o invOptions) {
 		if d.credential != "" {
 			fmt.Fprintf(&b, "    credential: %s\n", d.credential)
 		}
-		if d.commandSet != "" {
+		switch {
+		case d.commandSet != "":
 			fmt.Fprintf(&b, "    command_set: %s\n", d.commandSet)
+		case len(d.commands) > 0:
+			fmt.Fprintf(&b, "    command_set: dev-%s\n", d.name)
+		}
+		if d.platform != "" {
+			fmt.Fprintf(&b, "    platform: %s\n", d.platform)
 		}
 		if d.known != "" {
 			known.WriteString(d.known + "\n")
@@ -306,6 +329,7 @@ func (f *fixture) command(ctx context.Context, stdout, stderr *bytes.Buffer, arg
 		envDevicePW + "=" + f.devicePW,
 		envQualysPW + "=" + f.qualysPW,
 	}
+	cmd.Env = append(cmd.Env, f.env...)
 	if raceEnabled() {
 		// The race runtime otherwise sleeps a second before every successful exit.
 		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")

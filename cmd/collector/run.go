@@ -89,6 +89,7 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 			fmt.Fprintf(stderr, "collector run: %v\n", err)
 			return exitUsage
 		}
+		defer up.Close()
 	}
 
 	opts := []collector.Option{collector.WithLogger(log), collector.WithOutputDir(outDir)}

@@ -159,6 +159,7 @@ func TestSoakFleetWithFaults(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	peakHeap := peak()
+	up.Close() // as runFleet does: keep-alive connections to the gateway are not a leak
 
 	for i, r := range results {
 		w := want[kinds[i]]

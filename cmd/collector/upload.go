@@ -69,6 +69,7 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "collector upload: %v\n", err)
 		return exitUsage
 	}
+	defer up.Close()
 	ctx, stop := signalContext(log)
 	defer stop()
 

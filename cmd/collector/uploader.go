@@ -48,6 +48,9 @@ func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (
 	return &spoolUploader{client: client, spool: spool, log: log}, nil
 }
 
+// Close releases the uploader's idle connections to the gateway.
+func (u *spoolUploader) Close() { u.client.CloseIdleConnections() }
+
 func (u *spoolUploader) Stage(assetUUID, bulkFile, runID string) error {
 	_, err := u.spool.Put(assetUUID, bulkFile, runID)
 	return err
