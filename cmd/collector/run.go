@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,10 +10,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/oca-collector/collector/collector"
 	"github.com/oca-collector/collector/devices"
+	"github.com/oca-collector/collector/internal/fleet"
 )
 
 type runFlags struct {
@@ -67,79 +67,35 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // runFleet is the whole of "collector run" after flag parsing; the demo calls it too, so both
-// go through the same code.
+// go through the same code (internal/fleet, which the agent uses as well).
 func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog.Logger, stderr io.Writer) int {
 	targets, err := inv.Select(f.devices, f.groups)
 	if err != nil {
 		fmt.Fprintf(stderr, "collector run: %v\n", err)
 		return exitUsage
 	}
-	outDir := inv.OutputDir
-	if f.outputDir != "" {
-		outDir = f.outputDir
-	}
-	lock, code := acquireLock(outDir, "run", stderr)
-	if lock == nil {
-		return code
-	}
-	defer func() { _ = lock.Release() }()
-	var up *spoolUploader
-	if inv.Upload != nil && !f.noUpload {
-		if up, err = newSpoolUploader(inv.Upload, outDir, log); err != nil {
-			fmt.Fprintf(stderr, "collector run: %v\n", err)
-			return exitUsage
-		}
-		defer up.Close()
-	}
-
-	opts := []collector.Option{collector.WithLogger(log), collector.WithOutputDir(outDir)}
-	if f.concurrency > 0 {
-		opts = append(opts, collector.WithConcurrency(f.concurrency))
-	}
-	if up != nil {
-		opts = append(opts, collector.WithUploader(up, inv.Upload.Concurrency))
-	}
-	runner, err := collector.NewRunner(inv, opts...)
-	if err != nil {
+	out, err := fleet.Run(ctx, inv, fleet.Options{
+		Targets: targets, OutputDir: f.outputDir, NoUpload: f.noUpload, Concurrency: f.concurrency,
+		ReportFile: f.report, Log: log,
+	})
+	switch {
+	case errors.Is(err, fleet.ErrLocked):
+		fmt.Fprintf(stderr, "collector run: %v\n", err)
+		return exitLocked
+	case errors.Is(err, fleet.ErrSetup):
 		fmt.Fprintf(stderr, "collector run: %v\n", err)
 		return exitUsage
-	}
-	started := time.Now()
-	log.Info("run started", "devices", len(targets), "output_dir", outDir, "upload", up != nil)
-	results, err := runner.Run(ctx, targets)
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(stderr, "collector run: %v\n", err)
 		return exitFailures
 	}
-	interrupted := ctx.Err() != nil
-	rep := collector.NewReport(runner.RunID(), inv.Path, outDir, started, time.Now(), up != nil, interrupted, results)
-	code = exitOK
-	switch {
-	case interrupted:
-		code = exitInterrupted
-	case !rep.Success():
-		code = exitFailures
-	}
-	rep.ExitCode = code
-	rt := collector.ReadRuntime()
-	rep.Runtime = &rt
-	if err := writeReport(rep, filepath.Join(runner.RunDir(), "report.json")); err != nil {
-		log.Error("could not write the report", "error", err)
+	code := out.Report.ExitCode
+	if out.WriteErr != nil {
 		code = max(code, exitFailures)
 	}
-	if f.report != "" {
-		if err := writeReport(rep, f.report); err != nil {
-			log.Error("could not write the report", "path", f.report, "error", err)
-			code = max(code, exitFailures)
-		}
-	}
-	_ = rep.WriteSummary(stderr)
-	fmt.Fprintf(stderr, "files: %s\nreport: %s\n", runner.RunDir(), filepath.Join(runner.RunDir(), "report.json"))
+	_ = out.Report.WriteSummary(stderr)
+	fmt.Fprintf(stderr, "files: %s\nreport: %s\n", out.RunDir, filepath.Join(out.RunDir, "report.json"))
 	return code
-}
-
-func writeReport(rep *collector.Report, path string) error {
-	return collector.WriteFileAtomic(path, rep.WriteJSON)
 }
 
 // signalContext is cancelled by the first SIGINT or SIGTERM: no new device starts, sessions are

@@ -17,6 +17,7 @@ import (
 	"github.com/oca-collector/collector/collector"
 	"github.com/oca-collector/collector/devices"
 	"github.com/oca-collector/collector/internal/fakegateway"
+	"github.com/oca-collector/collector/internal/fleet"
 	"github.com/oca-collector/collector/internal/sshsim"
 )
 
@@ -143,7 +144,7 @@ func TestSoakFleetWithFaults(t *testing.T) {
 	baseG := runtime.NumGoroutine()
 	baseFDs := openFDs(t)
 	log := slog.New(slog.DiscardHandler)
-	up, err := newSpoolUploader(inv.Upload, inv.OutputDir, log)
+	up, err := fleet.NewUploader(inv.Upload, inv.OutputDir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestSoakFleetWithFaults(t *testing.T) {
 			t.Errorf("%s: gateway accepted %d uploads", r.Device.Name, got)
 		}
 	}
-	if entries, err := up.spool.List(); err != nil || len(entries) != 0 {
+	if entries, err := up.Spool().List(); err != nil || len(entries) != 0 {
 		t.Errorf("spool after the run: %d entries (%v)", len(entries), err)
 	}
 	t.Logf("%d devices in %s (%.0f devices/s), peak heap %.1f MiB", n, elapsed.Round(time.Millisecond),

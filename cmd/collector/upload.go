@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/oca-collector/collector/collector"
+	"github.com/oca-collector/collector/internal/fleet"
 	"github.com/oca-collector/collector/upload"
 )
 
@@ -64,7 +65,7 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer func() { _ = lock.Release() }()
-	up, err := newSpoolUploader(inv.Upload, outDir, log)
+	up, err := fleet.NewUploader(inv.Upload, outDir, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "collector upload: %v\n", err)
 		return exitUsage
@@ -85,7 +86,7 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		assets = []string{*asset}
 	} else {
-		entries, err := up.spool.List()
+		entries, err := up.Spool().List()
 		if err != nil {
 			fmt.Fprintf(stderr, "collector upload: spool: %v\n", err)
 			return exitFailures
@@ -118,7 +119,7 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // sendAll sends the assets' spooled files with at most conc uploads in flight.
-func sendAll(ctx context.Context, up *spoolUploader, assets []string, conc int, log *slog.Logger) []collector.UploadResult {
+func sendAll(ctx context.Context, up *fleet.Uploader, assets []string, conc int, log *slog.Logger) []collector.UploadResult {
 	results := make([]collector.UploadResult, len(assets))
 	sem := make(chan struct{}, max(conc, 1))
 	var wg sync.WaitGroup

@@ -1,4 +1,4 @@
-package main
+package fleet
 
 import (
 	"context"
@@ -12,17 +12,20 @@ import (
 	"github.com/oca-collector/collector/upload"
 )
 
-// spoolUploader joins the OCA client and the spool into the collector's Uploader seam: a file
+// Uploader joins the OCA client and the spool into the collector's Uploader seam: a file
 // is put in the spool before the first attempt and leaves it only after the API's 200.
-type spoolUploader struct {
+type Uploader struct {
 	client *upload.Client
 	spool  *upload.Spool
 	log    *slog.Logger
 }
 
-var _ collector.Uploader = (*spoolUploader)(nil)
+var _ collector.Uploader = (*Uploader)(nil)
 
-func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*spoolUploader, error) {
+// NewUploader prepares uploads for an inventory's upload section into outputDir's spool. It
+// resolves the Qualys credentials now, so a missing variable stops the run before any device is
+// contacted.
+func NewUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*Uploader, error) {
 	user, pass, err := cfg.ResolveCredentials()
 	if err != nil {
 		return nil, fmt.Errorf("upload credentials: %w", err)
@@ -45,18 +48,23 @@ func newSpoolUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	return &spoolUploader{client: client, spool: spool, log: log}, nil
+	return &Uploader{client: client, spool: spool, log: log}, nil
 }
 
-// Close releases the uploader's idle connections to the gateway.
-func (u *spoolUploader) Close() { u.client.CloseIdleConnections() }
+// Spool is the uploader's spool, for draining it ("upload --pending").
+func (u *Uploader) Spool() *upload.Spool { return u.spool }
 
-func (u *spoolUploader) Stage(assetUUID, bulkFile, runID string) error {
+// Close releases the uploader's idle connections to the gateway.
+func (u *Uploader) Close() { u.client.CloseIdleConnections() }
+
+// Stage puts bulkFile in the spool as assetUUID's pending upload.
+func (u *Uploader) Stage(assetUUID, bulkFile, runID string) error {
 	_, err := u.spool.Put(assetUUID, bulkFile, runID)
 	return err
 }
 
-func (u *spoolUploader) Send(ctx context.Context, assetUUID string) collector.UploadResult {
+// Send tries to deliver assetUUID's spooled file; it leaves the spool only after a 200.
+func (u *Uploader) Send(ctx context.Context, assetUUID string) collector.UploadResult {
 	e, ok, err := u.spool.Get(assetUUID)
 	switch {
 	case err != nil:
