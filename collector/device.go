@@ -16,6 +16,12 @@ import (
 // resumed with only the commands that did not complete.
 func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceResult {
 	res := DeviceResult{Device: dev, Started: time.Now(), Commands: len(dev.Commands)}
+	if dev.AssetUUID == "" {
+		// Its files are named by asset and its upload needs one: not worth a login.
+		res.Status, res.Failed = StatusFailed, len(dev.Commands)
+		res.Err = classError(ErrNoAsset, errors.New("no asset_uuid: run `collector assets provision` (device not contacted)"))
+		return res
+	}
 
 	dctx, cancel := context.WithTimeoutCause(ctx, r.inv.Collection.DeviceTimeout, errDeviceTimeout)
 	defer cancel()

@@ -37,6 +37,8 @@ var (
 	ErrNoPrompt = errors.New("no prompt")
 	// ErrEnable: the device refused privileged mode (wrong enable password, most likely).
 	ErrEnable = errors.New("enable failed")
+	// ErrNoAsset: the device has no asset UUID yet (not provisioned), so it is not contacted.
+	ErrNoAsset = errors.New("no asset uuid")
 )
 
 // errorClasses maps sentinels to the short names used in reports and logs.
@@ -45,6 +47,7 @@ var errorClasses = []struct {
 	class string
 }{
 	{ErrInterrupted, "interrupted"},
+	{ErrNoAsset, "asset"},
 	{ErrHostKey, "hostkey"},
 	{ErrAuth, "auth"},
 	{ErrCredential, "credential"},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -44,8 +46,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted inventory with version %d and %d devices", inv.Version, len(inv.Devices))
 		}
 		for _, d := range inv.Devices {
-			if d.Name == "" || d.Host == "" || d.AssetUUID == "" || d.Credential.Name == "" || len(d.Commands) == 0 {
+			if d.Name == "" || d.Host == "" || d.Credential.Name == "" || len(d.Commands) == 0 {
 				t.Fatalf("accepted incomplete device %+v", d)
+			}
+			// A device may wait for provisioning, but never silently.
+			if d.AssetUUID == "" && !slices.ContainsFunc(inv.Warnings, func(w string) bool {
+				return strings.Contains(w, "no asset_uuid: run `collector assets provision`")
+			}) {
+				t.Fatalf("accepted device %q without an asset UUID and without a warning: %q", d.Name, inv.Warnings)
 			}
 		}
 	})

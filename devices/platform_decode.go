@@ -15,7 +15,7 @@ import (
 var (
 	platformKeys = []string{
 		"name", "base", "description", "mode", "posix", "prompt", "gates", "on_open", "pagers",
-		"enable", "error_patterns", "exit",
+		"enable", "error_patterns", "exit", "technology",
 	}
 	promptKeys = []string{"user", "privileged"}
 	answerKeys = []string{"pattern", "send"}
@@ -84,6 +84,11 @@ func (d *decoder) platform(e entry, key string, known map[string]Platform) (Plat
 	if de, ok := f["description"]; ok {
 		if v, ok := d.str(de); ok {
 			p.Description = strings.TrimSpace(v)
+		}
+	}
+	if te, ok := f["technology"]; ok {
+		if v, ok := d.technology(te); ok {
+			p.Technology = v
 		}
 	}
 	if me, ok := f["mode"]; ok {

@@ -9,4 +9,7 @@ const (
 	keyError    = "error"
 	keyDuration = "duration"
 	keyWait     = "wait"
+	// Provisioning: the asset does not have a UUID yet.
+	keyHostIP     = "host_ip"
+	keyTechnology = "technology"
 )

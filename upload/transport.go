@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // transportError is a request that got no HTTP answer: refused or reset connection, timeout,
@@ -39,4 +40,11 @@ func isTLSVerifyError(err error) bool {
 	)
 	return errors.As(err, &verify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) ||
 		errors.As(err, &invalid) || errors.As(err, &record)
+}
+
+// isDialError reports whether err came before a request could be sent (no connection to the
+// gateway or its proxy was made), so the gateway cannot have acted on it.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
 }

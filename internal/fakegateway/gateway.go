@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,9 +33,10 @@ const maxBodyBytes = 64 << 20
 type Option func(*options)
 
 type options struct {
-	user, pass string
-	ttl        time.Duration
-	now        func() time.Time
+	user, pass   string
+	ttl          time.Duration
+	now          func() time.Time
+	confirmAfter int // asset status queries answered "Provision Requested" (assets.go)
 }
 
 // WithCredentials sets the username and password /auth accepts.
@@ -64,7 +66,8 @@ type Gateway struct {
 	uploads   []Upload
 	requests  []Request
 	authCount int
-	scripts   map[string][]Fault // asset uuid ("" any, authScript for /auth) -> queue
+	scripts   map[string][]Fault // asset uuid ("" any upload, authScript for /auth, ...Script) -> queue
+	assets    assetBook
 	caFile    string
 	tmpDir    string // created by CAFile for gateways without a testing.TB
 }
@@ -136,7 +139,7 @@ func start(addr string, tls bool, opts []Option) (*Gateway, error) {
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
 
 func newGateway(tb testing.TB, opts []Option) *Gateway {
-	o := options{user: DefaultUsername, pass: DefaultPassword, ttl: DefaultTokenTTL, now: time.Now}
+	o := options{user: DefaultUsername, pass: DefaultPassword, ttl: DefaultTokenTTL, now: time.Now, confirmAfter: 1}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -221,7 +224,8 @@ func (g *Gateway) nextFault(key string) (Fault, bool) {
 	defer g.mu.Unlock()
 	for _, k := range []string{key, ""} {
 		q := g.scripts[k]
-		if len(q) == 0 || (k == "" && key == authScript) {
+		// "" is for uploads only; the other endpoints' keys start with "/".
+		if len(q) == 0 || (k == "" && strings.HasPrefix(key, "/")) {
 			continue
 		}
 		f := q[0]
@@ -235,7 +239,7 @@ func (g *Gateway) nextFault(key string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// ServeHTTP routes /auth and the bulk upload path; anything else is 404.
+// ServeHTTP routes /auth, the bulk upload path and the asset calls; anything else is 404.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := Request{
 		Method:           r.Method,
@@ -250,6 +254,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Status, rec.Fault = g.serveAuth(w, r)
 	case uploadPathRE.MatchString(r.URL.Path):
 		rec.Status, rec.Fault = g.serveUpload(w, r)
+	case isAssetPath(r.URL.Path):
+		rec.Status, rec.Fault = g.serveAsset(w, r)
 	default:
 		rec.Status = reply(w, http.StatusNotFound, envelope(http.StatusNotFound, "Not Found"), nil)
 	}

@@ -26,6 +26,20 @@ var _ collector.Uploader = (*Uploader)(nil)
 // resolves the Qualys credentials now, so a missing variable stops the run before any device is
 // contacted.
 func NewUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*Uploader, error) {
+	client, err := NewClient(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	spool, err := upload.OpenSpool(filepath.Join(outputDir, "spool"))
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return &Uploader{client: client, spool: spool, log: log}, nil
+}
+
+// NewClient builds the OCA client for an inventory's upload section (the uploader's, and the
+// one "collector assets" provisions with), resolving the Qualys credentials now.
+func NewClient(cfg *devices.Upload, log *slog.Logger) (*upload.Client, error) {
 	user, pass, err := cfg.ResolveCredentials()
 	if err != nil {
 		return nil, fmt.Errorf("upload credentials: %w", err)
@@ -44,11 +58,7 @@ func NewUploader(cfg *devices.Upload, outputDir string, log *slog.Logger) (*Uplo
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
 	}
-	spool, err := upload.OpenSpool(filepath.Join(outputDir, "spool"))
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	return &Uploader{client: client, spool: spool, log: log}, nil
+	return client, nil
 }
 
 // Spool is the uploader's spool, for draining it ("upload --pending").
