@@ -27,6 +27,7 @@ type Runner struct {
 	outputDir   string
 	concurrency int
 	now         func() time.Time
+	progress    Progress
 
 	runID    string
 	runDir   string
@@ -68,6 +69,7 @@ func NewRunner(inv *devices.Inventory, opts ...Option) (*Runner, error) {
 		outputDir:   inv.OutputDir,
 		concurrency: inv.Collection.Concurrency,
 		now:         time.Now,
+		progress:    noProgress{},
 	}
 	for _, o := range opts {
 		o(r)
@@ -97,6 +99,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 		return nil, err
 	}
 	results := make([]DeviceResult, len(targets))
+	r.progress.Started(len(targets))
 
 	uploads := make(chan *DeviceResult, len(targets))
 	var uwg sync.WaitGroup
@@ -118,10 +121,12 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands), Failed: len(dev.Commands),
 					Err:    classError(ErrInterrupted, errors.New("interrupted before its turn")),
 					Upload: UploadResult{Status: UploadSkipped}}
+				r.progress.DeviceDone(results[i])
 				return
 			}
 			res := r.collectDevice(ctx, dev)
 			r.logDevice(&res)
+			r.progress.DeviceDone(res)
 			res.Upload = UploadResult{Status: UploadSkipped}
 			if r.uploader != nil && r.shouldUpload(&res) {
 				if err := r.uploader.Stage(dev.AssetUUID, res.BulkFile, r.runID); err != nil {
@@ -185,12 +190,17 @@ func (r *Runner) makeRunDir() error {
 // linkLatest points runs/latest at this run, atomically (a new symlink renamed over the old).
 func (r *Runner) linkLatest() error {
 	runs := filepath.Dir(r.runDir)
-	tmp := filepath.Join(runs, ".latest.tmp")
+	// A name of this run's own: two runs finishing at once (the agent) never share it.
+	tmp := filepath.Join(runs, ".latest.tmp-"+r.runID)
 	_ = os.Remove(tmp)
 	if err := os.Symlink(r.runID, tmp); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(runs, "latest"))
+	if err := os.Rename(tmp, filepath.Join(runs, "latest")); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 func (r *Runner) logDevice(res *DeviceResult) {

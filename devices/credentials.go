@@ -53,7 +53,7 @@ func (d *decoder) credential(e entry) (Credential, bool) {
 	d.setEnv(f, "passphrase_env", &c.PassphraseEnv)
 	d.setEnv(f, "enable_password_env", &c.EnablePasswordEnv)
 	if fe, ok := f["password_file"]; ok {
-		if p, ok := d.pathField(fe); ok {
+		if p, ok := d.secretPathField(fe); ok {
 			c.PasswordFile = p
 			if err := checkSecretFile("password file", p); err != nil {
 				d.problem(resolve(fe.val), fe.path, "%s", err.Error())
@@ -61,7 +61,7 @@ func (d *decoder) credential(e entry) (Credential, bool) {
 		}
 	}
 	if fe, ok := f["private_key"]; ok {
-		if p, ok := d.pathField(fe); ok {
+		if p, ok := d.secretPathField(fe); ok {
 			c.PrivateKey = p
 			if err := checkSecretFile("private key", p); err != nil {
 				d.problem(resolve(fe.val), fe.path, "%s", err.Error())

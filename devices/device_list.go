@@ -10,7 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var deviceKeys = append([]string{"name", "host", "asset_uuid", "groups"}, settingKeys...)
+var deviceKeys = append([]string{"name", "host", "asset_uuid", "groups", "host_ip", "technology"}, settingKeys...)
 
 // assetUUID is the canonical 8-4-4-4-12 form the OCA API puts in its URLs.
 var assetUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -79,21 +79,23 @@ func (d *decoder) device(e entry, r *resolver, names, uuids map[string]seenAt) (
 	}
 	dev.Host = d.requiredStr(f, "host", e)
 
-	if ue, ok := f["asset_uuid"]; !ok {
-		d.problem(node, join(e.path, "asset_uuid"), "required")
-	} else if v, ok := d.str(ue); ok {
-		un := resolve(ue.val)
-		id := strings.ToLower(v)
-		switch {
-		case !assetUUID.MatchString(v):
-			d.problem(un, ue.path, "malformed asset UUID %q; want 8-4-4-4-12 hex digits", v)
-		default:
-			if prev, dup := uuids[id]; dup {
-				d.problem(un, ue.path, "duplicate asset UUID %q (first at line %d, device %q)", id, prev.line, prev.name)
-			} else {
-				uuids[id] = seenAt{line: un.Line, name: dev.Name}
+	// Without asset_uuid the UUID comes from the asset state file (assetState), or the device
+	// is left for "collector assets provision".
+	if ue, ok := f["asset_uuid"]; ok {
+		if v, ok := d.str(ue); ok {
+			un := resolve(ue.val)
+			id := strings.ToLower(v)
+			switch {
+			case !assetUUID.MatchString(v):
+				d.problem(un, ue.path, "malformed asset UUID %q; want 8-4-4-4-12 hex digits", v)
+			default:
+				if prev, dup := uuids[id]; dup {
+					d.problem(un, ue.path, "duplicate asset UUID %q (first at line %d, device %q)", id, prev.line, prev.name)
+				} else {
+					uuids[id] = seenAt{line: un.Line, name: dev.Name}
+				}
+				dev.AssetUUID = id
 			}
-			dev.AssetUUID = id
 		}
 	}
 
@@ -119,6 +121,7 @@ func (d *decoder) device(e entry, r *resolver, names, uuids map[string]seenAt) (
 	}
 	d.checkRefs(own[0], r.inv)
 	jump := d.apply(&dev, append(own, r.defaults), r, node, e.path)
+	d.assetFields(&dev, f)
 	return dev, jump, len(d.problems) == before
 }
 

@@ -18,7 +18,8 @@ import (
 // that YAML anchors shared by several groups have somewhere to live (as in docker-compose).
 var topKeys = []string{
 	"version", "output_dir", "collection", "upload", "ssh", "platforms_file",
-	"credentials", "command_sets", "defaults", "groups", "devices",
+	"credentials", "command_sets", "defaults", "groups", "devices", "agent",
+	"asset_state_file", "retention",
 }
 
 // maxInventory bounds the inventory file; tens of thousands of devices fit in a few MiB.
@@ -127,7 +128,7 @@ func article(noun string) string {
 // inventory walks the top level. Sections are decoded in dependency order (references last), so
 // a device can be checked against every credential however the file is ordered.
 func (d *decoder) inventory(root *yaml.Node) *Inventory {
-	inv := &Inventory{OutputDir: "oca-output"}
+	inv := &Inventory{OutputDir: defaultOutputDir()}
 	f, ok := d.fields(root, "", topKeys)
 	if !ok {
 		return inv
@@ -146,8 +147,12 @@ func (d *decoder) inventory(root *yaml.Node) *Inventory {
 		}
 	}
 	inv.Collection = d.collection(f)
+	inv.Retention = d.retention(f)
 	if e, ok := f["upload"]; ok {
 		inv.Upload = d.upload(e)
+	}
+	if e, ok := f["agent"]; ok {
+		inv.Agent = d.agent(e)
 	}
 	fleetSSH := d.fleetSSH(f)
 	inv.Platforms = d.platforms(f)
@@ -186,6 +191,7 @@ func (d *decoder) inventory(root *yaml.Node) *Inventory {
 	} else {
 		d.problem(resolve(root), "devices", "required, list at least one device")
 	}
+	d.assetState(inv, f)
 	return inv
 }
 

@@ -47,6 +47,7 @@ func TestLoadDefaults(t *testing.T) {
 		MaxSessions: 4, Line: 13,
 		Batch:       true, // linux is POSIX and exec: one framed script by default
 		PlatformDef: builtinPlatforms()["linux"],
+		AssetSource: AssetFromInventory, HostIP: "10.0.0.5", Technology: "Linux",
 	}
 	if len(inv.Platforms) != len(PlatformNames()) || !reflect.DeepEqual(inv.Platforms["cisco_ios"], builtinPlatforms()["cisco_ios"]) {
 		t.Errorf("Platforms = %v, want the built-ins", sortedNames(inv.Platforms))

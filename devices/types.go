@@ -29,10 +29,12 @@ type Inventory struct {
 	Dir  string
 
 	Version int
-	// OutputDir is absolute when set in the file (resolved against Dir), or the default
-	// "oca-output" relative to the current directory.
+	// OutputDir is absolute when set in the file (resolved against Dir); without output_dir it
+	// is $STATE_DIRECTORY's first entry under systemd, else "oca-output" relative to the
+	// current directory (output_dir.go).
 	OutputDir  string
 	Collection Collection
+	Retention  Retention
 	// Upload is nil when the inventory has no upload section (collect only).
 	Upload *Upload
 
@@ -42,6 +44,12 @@ type Inventory struct {
 	Devices     []Device
 	// Platforms are the built-in platforms plus those of the inventory's platforms_file.
 	Platforms map[string]Platform
+	// AssetStateFile is the absolute path of the asset state file (asset_state_file, default
+	// <output_dir>/assets.json): the asset UUIDs "collector assets provision" obtained, read by
+	// Load for devices without an asset_uuid (asset_state.go).
+	AssetStateFile string
+	// Agent is the agent section ("collector serve"); nil when the inventory has none.
+	Agent *Agent
 
 	// Warnings are problems that do not stop a run (an inline password, say), each formatted
 	// like a validation error: "file:line:col: path: message".
@@ -87,6 +95,22 @@ type Upload struct {
 	MaxBackoff  time.Duration
 }
 
+// Agent says how "collector serve" runs: when the whole fleet is collected, and where its HTTP
+// API listens (loopback or a unix socket, never a routable address) with which bearer token.
+type Agent struct {
+	// Schedule is nil when the agent only collects on demand.
+	Schedule *Schedule
+	// Listen is a loopback host:port; empty when Socket is set. Default 127.0.0.1:9464.
+	Listen string
+	// Socket is the absolute path of a unix socket the API listens on instead (mode 0600).
+	Socket string
+	// TokenFile holds the API's bearer token (absolute; not readable by group or others).
+	// It is read when the agent starts and on every reload, never at load.
+	TokenFile string
+	// RunTimeout caps one scheduled run; 0 means no cap beyond device_timeout.
+	RunTimeout time.Duration
+}
+
 // SSH holds the SSH settings a device resolves to.
 type SSH struct {
 	KnownHosts    string // absolute path; default ~/.ssh/known_hosts
@@ -130,7 +154,7 @@ type Device struct {
 	Name        string
 	Host        string
 	Port        int
-	AssetUUID   string
+	AssetUUID   string // "" until the device is provisioned (a Warning says so)
 	Platform    string
 	Groups      []string
 	Credential  Credential
@@ -147,6 +171,15 @@ type Device struct {
 	// PlatformDef is the resolved definition of Platform (built-in or from platforms_file).
 	PlatformDef Platform
 
+	// AssetSource says where AssetUUID came from: AssetFromInventory, AssetFromState or "".
+	AssetSource string
+	// HostIP is the address OCA knows the device by: host_ip, else Host when it is an IP
+	// address, else "" (provisioning then refuses the device).
+	HostIP string
+	// Technology is the OCA technology name the device is provisioned with: its technology
+	// key, else its platform's.
+	Technology string
+
 	// Line is where the device is declared in the inventory, for messages.
 	Line int
 }
@@ -162,6 +195,9 @@ func (d Device) Address() string {
 type Platform struct {
 	Name        string
 	Description string
+	// Technology is the OCA technology name devices of this platform are provisioned with
+	// ("Cisco IOS", "Linux"); it must match a technology of the Qualys subscription.
+	Technology string
 	// Mode is "exec" (one SSH exec channel per command) or "shell" (interactive PTY).
 	Mode string
 	// POSIX is true when the device runs a POSIX shell, so a whole command set can be run as

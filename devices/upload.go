@@ -62,7 +62,7 @@ func (d *decoder) upload(ue entry) *Upload {
 	}
 	d.setEnv(f, "password_env", &u.PasswordEnv)
 	if e, ok := f["password_file"]; ok {
-		if p, ok := d.pathField(e); ok {
+		if p, ok := d.secretPathField(e); ok {
 			u.PasswordFile = p
 			if err := checkSecretFile("password file", p); err != nil {
 				d.problem(resolve(e.val), e.path, "%s", err.Error())
@@ -95,7 +95,7 @@ func (d *decoder) upload(ue entry) *Upload {
 	}
 	d.setDuration(f, "max_backoff", &u.MaxBackoff)
 	if e, ok := f["ca_file"]; ok {
-		if p, ok := d.pathField(e); ok {
+		if p, ok := d.secretPathField(e); ok {
 			u.CAFile = p
 			if err := checkReadable("ca file", p); err != nil {
 				d.problem(resolve(e.val), e.path, "%s", err.Error())

@@ -284,7 +284,10 @@ func (f *fixture) writeInventory(o invOptions) {
 	b.WriteString("devices:\n")
 	var known strings.Builder
 	for _, d := range f.devs {
-		fmt.Fprintf(&b, "  - name: %s\n    host: %s\n    port: %d\n    asset_uuid: %s\n", d.name, d.host, d.port, d.uuid)
+		fmt.Fprintf(&b, "  - name: %s\n    host: %s\n    port: %d\n", d.name, d.host, d.port)
+		if d.uuid != "" { // "": not provisioned yet (assets_test.go)
+			fmt.Fprintf(&b, "    asset_uuid: %s\n", d.uuid)
+		}
 		if len(d.groups) > 0 {
 			fmt.Fprintf(&b, "    groups: [%s]\n", strings.Join(d.groups, ", "))
 		}

@@ -30,10 +30,13 @@ const usage = `collector: collect device configurations over SSH and upload them
 Usage:
   collector run      -i INVENTORY [--device NAME]... [--group NAME]... [--no-upload]
                      [--concurrency N] [--output-dir DIR] [--report FILE] [--log-format text|json]
+                     [--shard I/N] [--metrics-file FILE] [--progress auto|always|never]
   collector validate -i INVENTORY
   collector upload   -i INVENTORY --pending
   collector upload   -i INVENTORY --asset UUID FILE.txt
   collector render   -i INVENTORY RUN_DIR_OR_TRANSCRIPT
+  collector assets   provision|status -i INVENTORY [--device NAME]... [--group NAME]...
+  collector serve    -i INVENTORY [--log-format text|json]   # agent: schedule + HTTP API
   collector demo     [--dir DIR] [--devices N]
   collector version
 
@@ -57,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return uploadCmd(rest, stdout, stderr)
 	case "render":
 		return renderCmd(rest, stdout, stderr)
+	case "assets":
+		return assetsCmd(rest, stdout, stderr)
+	case "serve":
+		return serveCmd(rest, stdout, stderr)
 	case "demo":
 		return demoCmd(rest, stdout, stderr)
 	case "version", "--version", "-version":

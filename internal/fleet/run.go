@@ -108,6 +108,7 @@ func Run(ctx context.Context, inv *devices.Inventory, opts Options) (*Outcome, e
 			log.Error("could not write the report", "path", opts.ReportFile, "error", err)
 		}
 	}
+	pruneRuns(outDir, inv.Retention.Runs, runner.RunID(), log)
 	return out, nil
 }
 
@@ -128,6 +129,18 @@ func ExitCode(rep *collector.Report) int {
 		return ExitFailures
 	default:
 		return ExitOK
+	}
+}
+
+// pruneRuns applies retention.runs after a run. A failure is logged, not returned: the run
+// itself went fine, and the next run tries again.
+func pruneRuns(outDir string, keep int, current string, log *slog.Logger) {
+	deleted, err := Prune(outDir, keep, current, time.Now())
+	if len(deleted) > 0 {
+		log.Info("retention: deleted old runs", "runs", len(deleted), "oldest", deleted[0], "keep", keep)
+	}
+	if err != nil {
+		log.Warn("retention: could not delete every old run", "error", err)
 	}
 }
 
