@@ -210,7 +210,16 @@ func (f *fixture) runWatching(hang *device, args ...string) (result, []byte) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	deadline := time.After(20 * time.Second)
+	// The command line is read while polling too: under load the run may be past the hanging
+	// command (and exiting, with an empty cmdline) by the time the poll notices the exec.
+	var cmdline []byte
+	readCmdline := func() {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)); err == nil && bytes.HasPrefix(b, []byte(collectorBin(f.t)+"\x00")) {
+			cmdline = b
+		}
+	}
 	for hang.srv.Stats().Execs == 0 {
+		readCmdline()
 		select {
 		case err := <-done:
 			f.t.Fatalf("collector exited before the hanging command started: %s", f.finish(err, &stdout, &stderr))
@@ -221,11 +230,11 @@ func (f *fixture) runWatching(hang *device, args ...string) (result, []byte) {
 		case <-time.After(10 * time.Millisecond): // polling, bounded by the deadline
 		}
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
-	if err != nil {
+	readCmdline()
+	if len(cmdline) == 0 {
 		cancel()
 		<-done
-		f.t.Fatalf("command line of the running collector: %v", err)
+		f.t.Fatal("could not read the command line of the running collector")
 	}
 	return f.finish(<-done, &stdout, &stderr), cmdline
 }
