@@ -24,6 +24,7 @@ type Runner struct {
 	dialer      Dialer
 	uploader    Uploader
 	uploadConc  int
+	uploadGrace time.Duration // how long an upload in flight may go on after an interruption
 	outputDir   string
 	concurrency int
 	now         func() time.Time
@@ -51,6 +52,12 @@ func WithUploader(u Uploader, concurrency int) Option {
 	return func(r *Runner) { r.uploader, r.uploadConc = u, max(concurrency, 1) }
 }
 
+// WithUploadGrace sets how long an upload already in flight may go on after the run is
+// interrupted (default 10s); uploads not yet started are left in the spool at once.
+func WithUploadGrace(d time.Duration) Option {
+	return func(r *Runner) { r.uploadGrace = d }
+}
+
 // WithOutputDir overrides the inventory's output_dir (the --output-dir flag).
 func WithOutputDir(dir string) Option { return func(r *Runner) { r.outputDir = dir } }
 
@@ -69,6 +76,7 @@ func NewRunner(inv *devices.Inventory, opts ...Option) (*Runner, error) {
 		outputDir:   inv.OutputDir,
 		concurrency: inv.Collection.Concurrency,
 		now:         time.Now,
+		uploadGrace: 10 * time.Second,
 		progress:    noProgress{},
 	}
 	for _, o := range opts {
@@ -104,10 +112,22 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 	uploads := make(chan *DeviceResult, len(targets))
 	var uwg sync.WaitGroup
 	if r.uploader != nil {
+		// An interruption stops new uploads at once, but an upload already in flight gets
+		// uploadGrace to finish: its file is in the spool either way, and a file the API is
+		// receiving right now is better accepted than sent again by the next run.
+		sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancelSend()
+		stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(r.uploadGrace, cancelSend) })
+		defer stopGrace()
 		for range r.uploadConc {
 			uwg.Go(func() {
 				for res := range uploads {
-					res.Upload = r.uploader.Send(ctx, res.Device.AssetUUID)
+					if ctx.Err() != nil {
+						res.Upload = UploadResult{Status: UploadPending, Class: "interrupted",
+							Err: errors.New("interrupted before the upload; kept in the spool")}
+						continue
+					}
+					res.Upload = r.uploader.Send(sendCtx, res.Device.AssetUUID)
 					r.logUpload(res)
 				}
 			})

@@ -467,3 +467,57 @@ func TestDeviceChannelLimitBelowMaxSessions(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// blockingUploader's Send holds until released or until its context ends.
+type blockingUploader struct {
+	started chan string
+	release chan struct{}
+}
+
+func (u *blockingUploader) Stage(string, string, string) error { return nil }
+
+func (u *blockingUploader) Send(ctx context.Context, asset string) UploadResult {
+	u.started <- asset
+	<-u.release
+	if ctx.Err() != nil { // a real request would have been aborted by now
+		return UploadResult{Status: UploadPending, Err: ctx.Err()}
+	}
+	return UploadResult{Status: UploadUploaded, Attempts: 1}
+}
+
+// An interruption leaves queued uploads in the spool but lets the one in flight finish.
+func TestInterruptDrainsUploadInFlight(t *testing.T) {
+	f := newFleet(t)
+	f.inv.Collection.Concurrency = 4
+	for _, name := range []string{"a", "b"} {
+		f.device(name, sshsim.Config{Commands: map[string]sshsim.Response{"id": sshsim.Stdout(name + "\n")}}, "id")
+	}
+	up := &blockingUploader{started: make(chan string, 2), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := NewRunner(f.inv, WithUploader(up, 1), WithUploadGrace(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []DeviceResult)
+	go func() {
+		res, err := r.Run(ctx, f.inv.Devices)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	first := <-up.started // one upload in flight; with concurrency 1 the other is queued
+	cancel()
+	close(up.release)
+	res := <-done
+	for _, d := range res {
+		switch {
+		case d.Device.AssetUUID == first && d.Upload.Status != UploadUploaded:
+			t.Errorf("%s: the upload in flight was cut short: %+v", d.Device.Name, d.Upload)
+		case d.Device.AssetUUID != first && d.Upload.Status == UploadUploaded:
+			// Queued (pending) or still collecting when interrupted (skipped): never sent.
+			t.Errorf("%s: an upload started after the interruption: %+v", d.Device.Name, d.Upload)
+		}
+	}
+}
