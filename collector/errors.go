@@ -31,6 +31,8 @@ var (
 	ErrOutputLimit = errors.New("output limit exceeded")
 	// ErrInterrupted: the run was interrupted (SIGINT/SIGTERM) before the device finished.
 	ErrInterrupted = errors.New("interrupted")
+	// ErrBusy: another collection of the device was running (agent mode).
+	ErrBusy = errors.New("device busy")
 	// ErrWrite: the transcript or bulk file could not be written.
 	ErrWrite = errors.New("write failed")
 	// ErrNoPrompt: an interactive shell never showed a prompt its platform's patterns match.
@@ -47,6 +49,7 @@ var errorClasses = []struct {
 	class string
 }{
 	{ErrInterrupted, "interrupted"},
+	{ErrBusy, "busy"},
 	{ErrNoAsset, "asset"},
 	{ErrHostKey, "hostkey"},
 	{ErrAuth, "auth"},

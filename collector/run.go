@@ -25,6 +25,7 @@ type Runner struct {
 	uploader    Uploader
 	uploadConc  int
 	uploadGrace time.Duration // how long an upload in flight may go on after an interruption
+	gate        DeviceGate
 	outputDir   string
 	concurrency int
 	now         func() time.Time
@@ -57,6 +58,19 @@ func WithUploader(u Uploader, concurrency int) Option {
 func WithUploadGrace(d time.Duration) Option {
 	return func(r *Runner) { r.uploadGrace = d }
 }
+
+// DeviceGate lets the caller hold each device for the length of its collection and upload,
+// so that two runs in one process (the agent's schedule and an on-demand request) never work
+// on the same device at once. Acquire is called when the device's turn comes; false skips the
+// device (reported skipped, class "busy"). Release is called once, when its upload is done or
+// was not attempted.
+type DeviceGate interface {
+	Acquire(dev devices.Device) bool
+	Release(dev devices.Device)
+}
+
+// WithDeviceGate sets the gate every device passes before it is collected.
+func WithDeviceGate(g DeviceGate) Option { return func(r *Runner) { r.gate = g } }
 
 // WithOutputDir overrides the inventory's output_dir (the --output-dir flag).
 func WithOutputDir(dir string) Option { return func(r *Runner) { r.outputDir = dir } }
@@ -125,10 +139,13 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 					if ctx.Err() != nil {
 						res.Upload = UploadResult{Status: UploadPending, Class: "interrupted",
 							Err: errors.New("interrupted before the upload; kept in the spool")}
-						continue
+					} else {
+						res.Upload = r.uploader.Send(sendCtx, res.Device.AssetUUID)
+						r.logUpload(res)
 					}
-					res.Upload = r.uploader.Send(sendCtx, res.Device.AssetUUID)
-					r.logUpload(res)
+					if r.gate != nil {
+						r.gate.Release(res.Device)
+					}
 				}
 			})
 		}
@@ -144,6 +161,21 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 				r.progress.DeviceDone(results[i])
 				return
 			}
+			if r.gate != nil && !r.gate.Acquire(dev) {
+				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands), Failed: len(dev.Commands),
+					Err:    classError(ErrBusy, errors.New("another collection of this device is running")),
+					Upload: UploadResult{Status: UploadSkipped}}
+				r.progress.DeviceDone(results[i])
+				return
+			}
+			queued := false
+			if r.gate != nil {
+				defer func() {
+					if !queued { // a queued upload releases the device when it is done
+						r.gate.Release(dev)
+					}
+				}()
+			}
 			res := r.collectDevice(ctx, dev)
 			r.logDevice(&res)
 			r.progress.DeviceDone(res)
@@ -154,6 +186,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 				} else {
 					res.Upload = UploadResult{Status: UploadPending}
 					results[i] = res
+					queued = true
 					uploads <- &results[i]
 					return
 				}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -519,5 +520,62 @@ func TestInterruptDrainsUploadInFlight(t *testing.T) {
 			// Queued (pending) or still collecting when interrupted (skipped): never sent.
 			t.Errorf("%s: an upload started after the interruption: %+v", d.Device.Name, d.Upload)
 		}
+	}
+}
+
+// countingGate refuses the devices in busy and counts acquisitions and releases.
+type countingGate struct {
+	mu       sync.Mutex
+	busy     map[string]bool
+	held     map[string]int
+	released map[string]int
+}
+
+func (g *countingGate) Acquire(dev devices.Device) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.busy[dev.Name] {
+		return false
+	}
+	g.held[dev.Name]++
+	return true
+}
+
+func (g *countingGate) Release(dev devices.Device) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.released[dev.Name]++
+}
+
+func TestDeviceGate(t *testing.T) {
+	f := newFleet(t)
+	for _, name := range []string{"free", "busy", "broken"} {
+		f.device(name, sshsim.Config{Commands: map[string]sshsim.Response{"id": sshsim.Stdout(name + "\n")}}, "id")
+	}
+	f.inv.Devices[2].Credential.PasswordEnv = "OCA_UNSET_FOR_GATE_TEST" // fails before upload
+	f.inv.Devices[2].Credential.PrivateKey = ""
+	g := &countingGate{busy: map[string]bool{"busy": true}, held: map[string]int{}, released: map[string]int{}}
+	up := &recordingUploader{}
+	srvBusy := f.inv.Devices[1]
+	_, res := f.run(context.Background(), WithUploader(up, 1), WithDeviceGate(g))
+	if res[0].Status != StatusOK || res[0].Upload.Status != UploadUploaded {
+		t.Errorf("free device: %+v", res[0])
+	}
+	if res[1].Status != StatusSkipped || ErrorClass(res[1].Err) != "busy" {
+		t.Errorf("busy device: %s %v", res[1].Status, res[1].Err)
+	}
+	if res[2].Status != StatusFailed {
+		t.Errorf("broken device: %s %v", res[2].Status, res[2].Err)
+	}
+	for _, name := range []string{"free", "broken"} {
+		if g.held[name] != 1 || g.released[name] != 1 {
+			t.Errorf("%s: acquired %d, released %d; want 1 and 1", name, g.held[name], g.released[name])
+		}
+	}
+	if g.released["busy"] != 0 {
+		t.Errorf("a refused device was released")
+	}
+	if _, ok := up.staged[srvBusy.AssetUUID]; ok {
+		t.Errorf("busy device was uploaded")
 	}
 }

@@ -281,3 +281,37 @@ func TestRunTimeout(t *testing.T) {
 		t.Errorf("next run at %s, want an hour after the last one started (%s)", st.NextRun, sched.Started)
 	}
 }
+
+// TestOnDemandDuringScheduledRun: a scheduled run holds each device only while it collects
+// and uploads it, so an on-demand request for a device the run has finished goes ahead while
+// the run is still busy with another one; the device it is still collecting answers 409.
+func TestOnDemandDuringScheduledRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	slow := w.addDevice("slow", true)
+	fast := w.addDevice("fast", false)
+	w.writeInventory(invOpts{agent: "  socket: " + w.socket() + "\n  schedule: every 1h\n"})
+	ta := w.start()
+
+	// The schedule fires at once (no earlier run on record): fast is done and uploaded while
+	// slow's command hangs.
+	poll(t, "the scheduled run to finish fast and reach slow", func() bool {
+		return len(w.gw.UploadsFor(fast.uuid)) == 1 && slow.srv.Stats().Execs == 1
+	})
+	var v RunView
+	if code := ta.call("POST", "/v1/collect", `{"device":"fast","wait":true}`, &v); code != http.StatusOK {
+		t.Fatalf("collect fast during the scheduled run: %d %+v", code, v)
+	}
+	if d := deviceOf(t, v, "fast"); d.Status != collector.StatusOK || d.Upload.Status != collector.UploadUploaded {
+		t.Errorf("fast: %+v", d)
+	}
+	if n := len(w.gw.UploadsFor(fast.uuid)); n != 2 {
+		t.Errorf("fast uploaded %d times, want 2 (schedule, then on demand)", n)
+	}
+	var busy struct {
+		Error string `json:"error"`
+	}
+	if code := ta.call("POST", "/v1/collect", `{"device":"slow"}`, &busy); code != http.StatusConflict {
+		t.Errorf("collect slow while the schedule collects it: %d %+v, want 409", code, busy)
+	}
+}

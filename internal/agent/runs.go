@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,13 +57,14 @@ func (e *BusyError) Error() string {
 
 // run is one collection the agent started.
 type run struct {
-	id       string
-	trigger  string
-	targets  []devices.Device
-	skipped  map[string]string // scheduled runs: busy devices left out -> the run holding them
-	started  time.Time
-	progress progress
-	done     chan struct{}
+	id        string
+	trigger   string
+	targets   []devices.Device
+	skippedMu sync.Mutex
+	skipped   map[string]string // scheduled runs: busy devices left out -> the run holding them
+	started   time.Time
+	progress  progress
+	done      chan struct{}
 
 	// Set before done is closed; read only after.
 	finished time.Time
@@ -108,10 +111,16 @@ func (a *Agent) startRun(trigger string, inv *devices.Inventory, targets []devic
 	}
 	r := &run{id: newRunID(), trigger: trigger, targets: free, started: time.Now(), done: make(chan struct{})}
 	if len(busy) > 0 {
-		r.skipped = busy
+		r.skipped = busy // r is not shared yet
 	}
-	for _, d := range free {
-		a.busy[d.Name] = r
+	if trigger != TriggerSchedule {
+		// An on-demand run holds its few devices from the start. A scheduled run claims each
+		// device only when its turn comes and frees it after its upload (scheduleGate), so
+		// an on-demand request for a device the schedule has not reached, or has finished,
+		// goes ahead during a long fleet run.
+		for _, d := range free {
+			a.busy[d.Name] = r
+		}
 	}
 	a.runs[r.id] = r
 	a.inflight.Add(1)
@@ -131,8 +140,11 @@ func (a *Agent) execute(r *run, inv *devices.Inventory) {
 		defer cancel()
 	}
 	log.Info("run started", "devices", len(r.targets), "skipped_busy", len(r.skipped))
-	out, err := fleet.Run(ctx, inv, fleet.Options{Targets: r.targets, Log: log, LockHeld: true,
-		Extra: []collector.Option{collector.WithProgress(&r.progress)}})
+	extra := []collector.Option{collector.WithProgress(&r.progress)}
+	if r.trigger == TriggerSchedule {
+		extra = append(extra, collector.WithDeviceGate(scheduleGate{a: a, r: r}))
+	}
+	out, err := fleet.Run(ctx, inv, fleet.Options{Targets: r.targets, Log: log, LockHeld: true, Extra: extra})
 	a.observe(out, err)
 	finished := time.Now()
 
@@ -234,7 +246,7 @@ type ProgressView struct {
 
 // view renders r; withReport includes the full report of a finished run.
 func (r *run) view(withReport bool) RunView {
-	v := RunView{RunID: r.id, Trigger: r.trigger, Status: StatusRunning, SkippedBusy: r.skipped, Started: r.started}
+	v := RunView{RunID: r.id, Trigger: r.trigger, Status: StatusRunning, SkippedBusy: r.skippedCopy(), Started: r.started}
 	for _, d := range r.targets {
 		v.Devices = append(v.Devices, d.Name)
 	}
@@ -263,4 +275,46 @@ func (r *run) view(withReport bool) RunView {
 // sortViews orders runs newest first.
 func sortViews(vs []RunView) {
 	slices.SortFunc(vs, func(a, b RunView) int { return b.Started.Compare(a.Started) })
+}
+
+// skippedCopy returns the devices r left out because other runs held them.
+func (r *run) skippedCopy() map[string]string {
+	r.skippedMu.Lock()
+	defer r.skippedMu.Unlock()
+	if len(r.skipped) == 0 {
+		return nil
+	}
+	return maps.Clone(r.skipped)
+}
+
+// scheduleGate claims a scheduled run's devices one at a time, as the collector reaches them
+// (collector.WithDeviceGate): a device an on-demand run holds is skipped as busy, and each
+// device is free again as soon as its upload is done.
+type scheduleGate struct {
+	a *Agent
+	r *run
+}
+
+func (g scheduleGate) Acquire(dev devices.Device) bool {
+	g.a.mu.Lock()
+	defer g.a.mu.Unlock()
+	if holder, ok := g.a.busy[dev.Name]; ok && holder != g.r {
+		g.r.skippedMu.Lock()
+		if g.r.skipped == nil {
+			g.r.skipped = map[string]string{}
+		}
+		g.r.skipped[dev.Name] = holder.id
+		g.r.skippedMu.Unlock()
+		return false
+	}
+	g.a.busy[dev.Name] = g.r
+	return true
+}
+
+func (g scheduleGate) Release(dev devices.Device) {
+	g.a.mu.Lock()
+	defer g.a.mu.Unlock()
+	if g.a.busy[dev.Name] == g.r {
+		delete(g.a.busy, dev.Name)
+	}
 }

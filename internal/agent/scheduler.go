@@ -129,8 +129,8 @@ func (a *Agent) runScheduled(ctx context.Context, inv *devices.Inventory) {
 		a.log.Info("scheduled run not started", "error", err)
 		return
 	}
-	if len(r.skipped) > 0 {
-		a.log.Info("scheduled run leaves out devices busy with another collection", "run", r.id, "busy", busyNames(r.skipped))
+	if skipped := r.skippedCopy(); len(skipped) > 0 {
+		a.log.Info("scheduled run leaves out devices busy with another collection", "run", r.id, "busy", busyNames(skipped))
 	}
 	select {
 	case <-r.done:
