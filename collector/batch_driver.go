@@ -22,6 +22,11 @@ import (
 //   - One channel runs `/bin/sh -s`. The script goes to the channel's stdin, which is then
 //     closed: the exec command line shows no nonce (nothing to see in `ps` on the device), and
 //     no command can read the script, because each runs with </dev/null.
+//   - The exec request asks for no reply and the script follows it at once, so the whole
+//     channel costs two round trips (open, then exec+script out and output back) instead of
+//     three. The price: a device that refuses the exec says so only by closing the channel
+//     with no frame and no exit status, or by never printing the script's first frame within
+//     command_timeout; both count as a refusal.
 //   - Every script gets a fresh random nonce (16 bytes from crypto/rand, hex). Each command is
 //     framed by "<nonce> B <i>" and "<nonce> E <i> <status>" lines; a frame counts only at a
 //     line start and only with the exact nonce, so one command's output can never forge the end
@@ -117,11 +122,12 @@ type batchRun struct {
 	order   []int // record indexes in script order
 	parser  *frameParser
 	stderr  headBuffer
-	exit    chan error // the script's end, from Session.Wait
+	exited  chan struct{} // closed once the channel's requests end; exit is final then
+	exit    scriptStatus  // how the script's shell ended, as the device reported it
 
 	mu              sync.Mutex
 	stopped         bool
-	sess            *ssh.Session
+	ch              ssh.Channel
 	timeoutOnDevice bool
 	next            int // position in order of the next command to begin
 	cur             int // record index of the running command, -1 between commands
@@ -141,7 +147,7 @@ func (d *batchDriver) runScript(ctx context.Context, s *session, records []Comma
 		cmds[k] = batchCommand{index: i, command: records[i].Command}
 	}
 	b := &batchRun{d: d, records: records, errs: errs, order: todo, cur: -1,
-		exit: make(chan error, 1), stderr: headBuffer{max: batchStderrMax}}
+		exited: make(chan struct{}), stderr: headBuffer{max: batchStderrMax}}
 	b.parser = newFrameParser(n, b)
 	b.touch(false)
 
@@ -192,8 +198,8 @@ func (b *batchRun) settle(ctx context.Context, s *session, end batchEnd, watchdo
 		notBegun = b.order[b.next+1:]
 	}
 	closeSession := func() {
-		if b.sess != nil {
-			_ = b.sess.Close()
+		if b.ch != nil {
+			_ = b.ch.Close()
 		}
 	}
 	switch {
@@ -207,6 +213,18 @@ func (b *batchRun) settle(ctx context.Context, s *session, end batchEnd, watchdo
 		}
 		b.notRun(notBegun, ctxError(ctx, "before the command started"))
 		return nil
+	case watchdog && !b.parser.started:
+		// Not even the first frame: the device accepted the channel but is not running the
+		// script (an exec refused without a reply, since none was asked for).
+		closeSession()
+		if !connectionAlive(s.client, s.dead) {
+			b.notRun(notBegun, classError(ErrDisconnect, errors.New("connection lost before the command started")))
+			return nil
+		}
+		d.refused.Store(true)
+		d.log.Info("the device refused the batch script; running one channel per command", "host", host,
+			"error", fmt.Sprintf("exec /bin/sh -s: no output within command_timeout (%s)", d.exec.commandTimeout))
+		return notBegun
 	case watchdog:
 		closeSession()
 		if cur >= 0 {
@@ -272,41 +290,45 @@ func (b *batchRun) settle(ctx context.Context, s *session, end batchEnd, watchdo
 // ended, the stream stops, or run stops it. Its last act is one send on done (none once
 // stopped: nobody listens any more).
 func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, done chan<- batchEnd) {
-	g := newChannelGate(1) // one channel; openSession's retry on a busy device needs a held slot
+	g := newChannelGate(1) // one channel; openBatchChannel's retry on a busy device needs a held slot
 	if err := g.acquire(ctx); err != nil {
 		done <- batchEnd{stage: stageOpen, err: fmt.Errorf("open channel: %w", err)}
 		return
 	}
 	defer g.release()
-	sess, err := openSession(ctx, client, g)
+	ch, reqs, err := openBatchChannel(ctx, client, g)
 	if err != nil {
 		done <- batchEnd{stage: stageOpen, err: fmt.Errorf("open channel: %w", err)}
 		return
 	}
+	// The channel's requests (exit-status, exit-signal) must be drained from now on: x/crypto
+	// stalls the whole connection when a channel's request queue is full.
+	go b.watchExit(reqs)
 	b.mu.Lock()
 	if b.stopped {
 		b.mu.Unlock()
-		_ = sess.Close()
+		_ = ch.Close()
 		return
 	}
-	b.sess = sess
+	b.ch = ch
 	b.mu.Unlock()
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
+	go func() { _, _ = io.Copy(&b.stderr, ch.Stderr()) }() // ends when the channel does
+	exec := struct{ Command string }{"/bin/sh -s"}
+	if _, err := ch.SendRequest("exec", false, ssh.Marshal(&exec)); err != nil {
 		done <- batchEnd{stage: stageExec, err: fmt.Errorf("exec /bin/sh -s: %w", err)}
 		return
 	}
-	sess.Stdin = bytes.NewReader(script)
-	sess.Stderr = &b.stderr
-	if err := sess.Start("/bin/sh -s"); err != nil {
-		done <- batchEnd{stage: stageExec, err: fmt.Errorf("exec /bin/sh -s: %w", err)}
-		return
-	}
-	go func() { b.exit <- sess.Wait() }()
+	// Written on its own goroutine: a script larger than the device's window must not keep
+	// this one from reading the output that lets the device's shell go on reading.
+	go func() {
+		if _, err := ch.Write(script); err == nil {
+			_ = ch.CloseWrite()
+		}
+	}()
 
 	buf := make([]byte, 32<<10)
 	for {
-		n, rerr := stdout.Read(buf)
+		n, rerr := ch.Read(buf)
 		b.mu.Lock()
 		if b.stopped {
 			b.mu.Unlock()
@@ -317,6 +339,7 @@ func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, 
 			perr = b.parser.feed(buf[:n])
 		}
 		complete := b.next == len(b.order)
+		started := b.parser.started
 		if perr == nil && !complete && rerr != nil {
 			perr = b.parser.finish() // the command cut off keeps what it printed
 		}
@@ -328,6 +351,9 @@ func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, 
 		case complete:
 			done <- batchEnd{stage: stageRead, complete: true}
 			return
+		case errors.Is(rerr, io.EOF) && !started && b.refusedExec(ctx):
+			done <- batchEnd{stage: stageExec, err: errors.New("exec /bin/sh -s: the device closed the channel without running it")}
+			return
 		case rerr != nil:
 			if errors.Is(rerr, io.EOF) {
 				rerr = nil
@@ -335,6 +361,86 @@ func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, 
 			done <- batchEnd{stage: stageRead, err: rerr}
 			return
 		}
+	}
+}
+
+// refusedExec tells, once the channel's output ended before the script's first frame, whether
+// the device refused the exec: the channel closed and no exit status or signal came. A shell
+// that started and died reports how it ended. It waits for the channel's requests to end,
+// bounded as scriptExit is.
+func (b *batchRun) refusedExec(ctx context.Context) bool {
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case <-b.exited:
+		return !b.exit.reported
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return false
+}
+
+// scriptStatus is how the script's shell ended, from the channel's exit-status or exit-signal.
+type scriptStatus struct {
+	reported bool
+	status   int
+	signal   string
+}
+
+// watchExit drains the channel's requests until the channel closes, keeping the exit status
+// or signal, then closes exited.
+func (b *batchRun) watchExit(reqs <-chan *ssh.Request) {
+	defer close(b.exited)
+	for req := range reqs {
+		switch req.Type {
+		case "exit-status":
+			var m struct{ Status uint32 }
+			if ssh.Unmarshal(req.Payload, &m) == nil {
+				b.exit = scriptStatus{reported: true, status: int(m.Status)}
+			}
+		case "exit-signal":
+			var m struct {
+				Signal     string
+				CoreDumped bool
+				Error      string
+				Lang       string
+			}
+			if ssh.Unmarshal(req.Payload, &m) == nil {
+				b.exit = scriptStatus{reported: true, status: -1, signal: m.Signal}
+			}
+		}
+		if req.WantReply {
+			_ = req.Reply(false, nil)
+		}
+	}
+}
+
+// openBatchChannel opens a session channel as openSession does (the same waits and retries on
+// a busy device), but as a bare channel, so the exec can go without waiting for its reply.
+func openBatchChannel(ctx context.Context, client *ssh.Client, g *channelGate) (ssh.Channel, <-chan *ssh.Request, error) {
+	wait := 10 * time.Millisecond
+	for {
+		ch, reqs, err := client.OpenChannel("session", nil)
+		var oce *ssh.OpenChannelError
+		if err == nil || !errors.As(err, &oce) {
+			return ch, reqs, err
+		}
+		if oce.Reason != ssh.ResourceShortage && oce.Reason != ssh.ConnectionFailed {
+			return nil, nil, err
+		}
+		waited, werr := g.refused(ctx)
+		switch {
+		case werr != nil:
+			return nil, nil, err
+		case waited:
+			continue
+		case oce.Reason != ssh.ResourceShortage:
+			return nil, nil, err
+		}
+		if serr := sleepCtx(ctx, wait); serr != nil {
+			return nil, nil, err
+		}
+		wait = min(wait*2, 500*time.Millisecond)
 	}
 }
 
@@ -429,27 +535,20 @@ func (b *batchRun) lost(cur int, notBegun []int, cause error) []int {
 func (b *batchRun) scriptExit(dead <-chan struct{}) string {
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
-	var err error
 	select {
-	case err = <-b.exit:
+	case <-b.exited:
 	case <-dead:
 		return "connection closed"
 	case <-t.C:
 		return "no exit status"
 	}
-	var ee *ssh.ExitError
-	var missing *ssh.ExitMissingError
-	switch {
-	case err == nil:
-		return "exit status 0"
-	case errors.As(err, &ee) && ee.Signal() != "":
-		return "killed by signal " + ee.Signal()
-	case errors.As(err, &ee):
-		return fmt.Sprintf("exit status %d", ee.ExitStatus())
-	case errors.As(err, &missing):
+	switch e := b.exit; {
+	case !e.reported:
 		return "no exit status"
+	case e.signal != "":
+		return "killed by signal " + e.signal
 	default:
-		return err.Error()
+		return fmt.Sprintf("exit status %d", e.status)
 	}
 }
 

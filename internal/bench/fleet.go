@@ -23,8 +23,15 @@ type FleetConfig struct {
 	// IPs spreads the devices round-robin over these loopback addresses (through a
 	// forwarder each); empty serves every device directly on 127.0.0.1.
 	IPs []string
-	// Latency is the simulated round trip of each channel open and request (sshsim).
+	// Latency is the simulated round trip of each channel open and request (sshsim), or with
+	// WAN of every exchange.
 	Latency time.Duration
+	// WAN applies Latency on the wire instead: every device is behind a forwarder that delays
+	// each byte by Latency/2 each way, so the handshake, authentication and every request pay
+	// it as they would over a real link (TCP's handshake excepted), and sshsim adds none.
+	WAN bool
+	// POSIXBatch makes the devices interpret the collector's batch script (sshsim.Config).
+	POSIXBatch bool
 	// MaxSessions is each device's channel limit; 0 keeps sshsim's (sshd's) 10.
 	MaxSessions int
 	Logger      *slog.Logger
@@ -62,6 +69,10 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		}
 	}
 	base := LinuxOutputs(cfg.Commands)
+	simLatency, wanDelay := cfg.Latency, time.Duration(0)
+	if cfg.WAN {
+		simLatency, wanDelay = 0, cfg.Latency/2
+	}
 	users := map[string]sshsim.User{cfg.User: {AuthorizedKeys: []ssh.PublicKey{cfg.UserKey}}}
 	f := &Fleet{devices: make([]ManifestDevice, 0, cfg.Devices)}
 	for i := range cfg.Devices {
@@ -69,7 +80,8 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		srv, err := sshsim.Start(sshsim.Config{
 			Users:       users,
 			Commands:    DeviceOutputs(base, name),
-			Latency:     cfg.Latency,
+			Latency:     simLatency,
+			POSIXBatch:  cfg.POSIXBatch,
 			MaxSessions: cfg.MaxSessions,
 			Logger:      cfg.Logger,
 		})
@@ -79,8 +91,12 @@ func StartFleet(cfg FleetConfig) (*Fleet, error) {
 		f.servers = append(f.servers, srv)
 		dev := ManifestDevice{Name: name, Host: srv.Host(), Port: srv.Port(),
 			HostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey())))}
-		if len(cfg.IPs) > 0 {
-			fw, err := startForwarder(cfg.IPs[i%len(cfg.IPs)], srv.Addr())
+		if len(cfg.IPs) > 0 || wanDelay > 0 {
+			ip := "127.0.0.1"
+			if len(cfg.IPs) > 0 {
+				ip = cfg.IPs[i%len(cfg.IPs)]
+			}
+			fw, err := startForwarder(ip, srv.Addr(), wanDelay)
 			if err != nil {
 				return nil, errors.Join(fmt.Errorf("fleet device %s: %w", name, err), f.Close())
 			}

@@ -19,6 +19,8 @@ const (
 	envSimAddresses   = "BENCH_SIM_ADDRESSES"    // 0: every device on 127.0.0.1
 	envSimMaxSessions = "BENCH_SIM_MAX_SESSIONS" // unset: the collector's default
 	envSimBig         = "BENCH_SIM_BIG"          // "1": also 10,000 devices at concurrency 500
+	envSimExec        = "BENCH_SIM_EXEC"         // "1": batch: false, one exec channel per command
+	envSimWAN         = "BENCH_SIM_WAN"          // "0": latency per channel open and request, not on the wire
 )
 
 // BenchmarkFleetSim runs the built collector (its own process, measured alone) against a
@@ -27,17 +29,21 @@ const (
 // simulated round trip it also reports how many round trips each device cost beyond its
 // commands' own time (zero in the simulator).
 //
-// The simulator has no shell, so the devices are `batch: false`: this measures per-command
-// exec channels, pipelined up to max_sessions; batch mode is measured against real sshd in
-// BenchmarkFleetSSHD.
+// The devices run batch mode (the simulator interprets the collector's batch script), unless
+// BENCH_SIM_EXEC=1 measures per-command exec channels pipelined up to max_sessions. A latency
+// is put on the wire (every byte, half each way) so the handshake and authentication pay it as
+// over a real link; BENCH_SIM_WAN=0 charges it per channel open and request instead.
 func BenchmarkFleetSim(b *testing.B) {
 	devices := envInt(b, envSimDevices, 200)
 	conc := envInt(b, envSimConcurrency, 64)
 	addrs := envIntZero(b, envSimAddresses)
 	maxSessions := envIntZero(b, envSimMaxSessions)
 	big := os.Getenv(envSimBig) == "1"
+	execMode := os.Getenv(envSimExec) == "1"
+	wan := os.Getenv(envSimWAN) != "0"
 	for i, lat := range envDurations(b, envSimLatency, []time.Duration{0, 50 * time.Millisecond}) {
-		p := simParams{Devices: devices, Concurrency: conc, Latency: lat, Addresses: addrs, MaxSessions: maxSessions}
+		p := simParams{Devices: devices, Concurrency: conc, Latency: lat, Addresses: addrs, MaxSessions: maxSessions,
+			Exec: execMode, WAN: wan && lat > 0}
 		b.Run(fmt.Sprintf("devices=%d,conc=%d,latency=%s", devices, conc, lat), func(b *testing.B) {
 			benchSim(b, p)
 			if i == 0 && !big {
@@ -47,7 +53,7 @@ func BenchmarkFleetSim(b *testing.B) {
 		})
 	}
 	if big {
-		p := simParams{Devices: 10000, Concurrency: 500, Addresses: addrs, MaxSessions: maxSessions, Discard: true}
+		p := simParams{Devices: 10000, Concurrency: 500, Addresses: addrs, MaxSessions: maxSessions, Discard: true, Exec: execMode}
 		b.Run("devices=10000,conc=500,latency=0s", func(b *testing.B) { benchSim(b, p) })
 	}
 }
@@ -69,8 +75,16 @@ func benchSim(b *testing.B, p simParams) {
 			run()
 		}
 	})
-	b.Logf("simulator: %d devices on %s, latency %s; devices are batch: false (no shell in the simulator): one exec channel per command, max_sessions %s",
-		p.Devices, addressNote(p.Addresses), p.Latency, maxSessionsNote(p.MaxSessions))
+	mode := "batch: true (the simulator interprets the collector's batch script): one exec channel per device"
+	if p.Exec {
+		mode = "batch: false: one exec channel per command, max_sessions " + maxSessionsNote(p.MaxSessions)
+	}
+	latency := "per channel open and request"
+	if p.WAN {
+		latency = "on the wire, half each way (handshake and auth included; TCP's own handshake not)"
+	}
+	b.Logf("simulator: %d devices on %s, latency %s %s; devices are %s",
+		p.Devices, addressNote(p.Addresses), p.Latency, latency, mode)
 	b.Logf("kex negotiated: collector (x/crypto client) with the simulator (x/crypto server): %s", env.kex)
 	b.Logf("uploads: %s", env.uploadNote)
 	m.report(b)
@@ -101,7 +115,7 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 	fleet := startSimFleet(tb, simfleetBin, cmdFile, p)
 	gw := startGateway(tb, p.Discard)
 	dir := tb.TempDir()
-	batch := false
+	batch := !p.Exec
 	inv := writeInventory(tb, dir, inventorySpec{
 		Targets: simTargets(fleet.Manifest), User: fleet.Manifest.User, Key: fleet.Manifest.UserKey,
 		KnownHosts: writeKnownHosts(tb, dir, fleet.Manifest), CommandFile: cmdFile,
@@ -142,7 +156,7 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 		m.addCollector("", r, p.Devices)
 		if p.Latency > 0 {
 			// Every simulated command takes no time of its own, so a device's duration over
-			// the latency is the round trips it paid.
+			// the latency is the round trips it paid (with WAN, all of them but TCP's).
 			ds := deviceDurations(r.Report)
 			m.add("round_trips_p50", ms(ds[len(ds)/2])/ms(p.Latency))
 			m.add("round_trips_max", ms(ds[len(ds)-1])/ms(p.Latency))

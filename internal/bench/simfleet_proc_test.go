@@ -20,6 +20,11 @@ type simParams struct {
 	Latency     time.Duration
 	Addresses   int // 127.0.x.y addresses to spread over; 0 = all on 127.0.0.1
 	MaxSessions int // the inventory's collection.max_sessions; 0 = the collector's default
+	// Exec runs the devices `batch: false` (one exec channel per command); by default they
+	// run batch mode against simfleet -posix-batch.
+	Exec bool
+	// WAN puts Latency on the wire (simfleet -wan): every exchange pays it, the handshake too.
+	WAN bool
 	// Discard uploads into a counting sink instead of the fake gateway's records, which keep
 	// every body in memory (3 GB for ten thousand devices).
 	Discard bool
@@ -54,8 +59,15 @@ func startSimFleet(tb testing.TB, bin, commandFile string, p simParams) *simFlee
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	s.cmd = exec.Command(bin, "-devices", strconv.Itoa(p.Devices), "-commands", commandFile,
-		"-manifest", manifest, "-stats", s.stats, "-latency", p.Latency.String(), "-addresses", strconv.Itoa(p.Addresses))
+	args := []string{"-devices", strconv.Itoa(p.Devices), "-commands", commandFile,
+		"-manifest", manifest, "-stats", s.stats, "-latency", p.Latency.String(), "-addresses", strconv.Itoa(p.Addresses)}
+	if !p.Exec {
+		args = append(args, "-posix-batch")
+	}
+	if p.WAN {
+		args = append(args, "-wan")
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = baseEnv(dir)
 	s.cmd.Stdout, s.cmd.Stderr = w, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

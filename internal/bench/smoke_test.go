@@ -24,7 +24,7 @@ func TestBenchHarnessSmoke(t *testing.T) {
 		expectMetric(t, m, "goroutines_end", 1, 1000)
 		expectMetric(t, m, "fds_end", 3, 1000)
 		expectMetric(t, m, "logins_per_device", 1, 1)
-		expectMetric(t, m, "channels_per_device", 44, 44) // batch: false, one channel per command
+		expectMetric(t, m, "channels_per_device", 1, 1) // batch: the whole set in one channel
 		if _, ok := m.vals["round_trips_max"]; ok {
 			t.Error("round trips reported without a simulated latency")
 		}
@@ -35,12 +35,22 @@ func TestBenchHarnessSmoke(t *testing.T) {
 
 	t.Run("sim-latency-addresses", func(t *testing.T) {
 		const lat = 50 * time.Millisecond
-		m, _ := simRuns(t, simParams{Devices: 2, Concurrency: 2, Latency: lat, Addresses: 2, MaxSessions: 10}, once)
+		m, _ := simRuns(t, simParams{Devices: 2, Concurrency: 2, Latency: lat, Addresses: 2, MaxSessions: 10, Exec: true}, once)
 		// 44 channels, each an open and an exec of one round trip each, at most 10 at once:
 		// no fewer than 10 round trips (less rounding), and far fewer than one command after
 		// another (88), with room for a loaded CI machine.
 		expectMetric(t, m, "round_trips_max", 9, 60)
 		expectMetric(t, m, "max_channels_at_once", 2, 10)
+		expectMetric(t, m, "channels_per_device", 44, 44) // batch: false, one channel per command
+	})
+
+	t.Run("sim-batch-wan", func(t *testing.T) {
+		const lat = 50 * time.Millisecond
+		m, _ := simRuns(t, simParams{Devices: 2, Concurrency: 2, Latency: lat, WAN: true}, once)
+		// Handshake, authentication, channel open and the script: several round trips, all
+		// paid on the wire, but nowhere near one per command.
+		expectMetric(t, m, "round_trips_max", 5, 30)
+		expectMetric(t, m, "channels_per_device", 1, 1)
 	})
 
 	t.Run("sshd", func(t *testing.T) {

@@ -28,8 +28,14 @@ type Config struct {
 	// until the client leaves or Close. This is what a dead SSH daemon behind a live port
 	// looks like, and what every collector deadline must survive.
 	NoSSH bool
-	// RejectExec refuses exec requests, as a shell-only network device does.
+	// RejectExec refuses exec requests, as a shell-only network device does. An exec that
+	// asks for no reply is refused by closing its channel.
 	RejectExec bool
+	// POSIXBatch answers an exec of "/bin/sh -s" by interpreting the collector's batch script
+	// from stdin (see runBatch: a test double for that one script format, not a shell), so
+	// batch mode can be measured against the simulator. Off, "/bin/sh -s" is an ordinary
+	// command line looked up in Commands.
+	POSIXBatch bool
 	// Shell, when set, makes the device a network box with a CLI: a "shell" request (after
 	// "pty-req") starts an interactive session playing this personality, and exec'd commands
 	// missing from Commands are answered from the personality's own commands (unless

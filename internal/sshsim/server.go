@@ -66,6 +66,9 @@ type Stats struct {
 	MaxConcurrentChannels int
 	// CommandsSeen lists exec'd command lines in arrival order.
 	CommandsSeen []string
+	// ScriptCommands lists the command lines batch scripts ran (POSIXBatch), in order; the
+	// script's own exec is in Execs and CommandsSeen.
+	ScriptCommands []string
 	// ShellCommands lists the command lines entered in shell sessions, in arrival order
 	// (empty lines and the enable password are not commands and are not listed).
 	ShellCommands []string
@@ -169,6 +172,7 @@ func (s *Server) Stats() Stats {
 	st := s.stats
 	st.CommandsSeen = append([]string(nil), s.stats.CommandsSeen...)
 	st.ShellCommands = append([]string(nil), s.stats.ShellCommands...)
+	st.ScriptCommands = append([]string(nil), s.stats.ScriptCommands...)
 	return st
 }
 
@@ -259,6 +263,19 @@ func (s *Server) recordExec(cmd string) Response {
 	defer s.mu.Unlock()
 	s.stats.Execs++
 	s.stats.CommandsSeen = append(s.stats.CommandsSeen, cmd)
+	return s.lookup(cmd)
+}
+
+// batchCommand finds the scripted response for a command a batch script runs and records it.
+func (s *Server) batchCommand(cmd string) Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.ScriptCommands = append(s.stats.ScriptCommands, cmd)
+	return s.lookup(cmd)
+}
+
+// lookup finds the scripted response for cmd; s.mu is held.
+func (s *Server) lookup(cmd string) Response {
 	if r, ok := s.commands[cmd]; ok {
 		return r
 	}

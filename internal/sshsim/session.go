@@ -37,12 +37,22 @@ func (c *conn) session(nch ssh.NewChannel) {
 			s.log.Debug("sshsim exec", keyHost, s.Addr(), keyCommand, payload.Command)
 			if s.cfg.RejectExec || (s.cfg.Shell != nil && s.cfg.Shell.RefuseExec) || ran != nil {
 				c.reply(req, false)
+				if !req.WantReply && ran == nil {
+					// A refusal nobody asked to hear: close the channel, as a device that
+					// cannot run the command hangs up, so the client is not left waiting.
+					_ = ch.Close()
+				}
 				continue
 			}
 			c.reply(req, true)
 			ran = make(chan struct{})
+			batch := s.cfg.POSIXBatch && payload.Command == batchShell
 			go func() {
 				defer close(ran)
+				if batch {
+					c.runBatch(ch, stop)
+					return
+				}
 				c.run(ch, r, stop)
 			}()
 		case "shell":
@@ -84,11 +94,20 @@ func (c *conn) reply(req *ssh.Request, ok bool) {
 // run plays r on ch. It returns early when stop or Close interrupts a delay or hang, when a
 // write fails because the client went away, or after a scripted disconnect.
 func (c *conn) run(ch ssh.Channel, r Response, stop <-chan struct{}) {
+	if c.play(ch, r, stop, false) {
+		c.exit(ch, r)
+	}
+}
+
+// play writes r's output to ch (stderr chunks to stdout when merged, as `2>&1` does) and
+// reports whether the command ended: false when stop or Close interrupted a delay or hang, a
+// write failed because the client went away, or a scripted disconnect dropped the connection.
+func (c *conn) play(ch ssh.Channel, r Response, stop <-chan struct{}, merged bool) bool {
 	done := c.s.done
 	budget := r.DisconnectAfter
 	for _, chunk := range r.Output {
 		if !pause(chunk.Delay, stop, done) {
-			return
+			return false
 		}
 		data, cut := chunk.Data, false
 		if r.DisconnectAfter > 0 && len(data) >= budget {
@@ -96,31 +115,35 @@ func (c *conn) run(ch ssh.Channel, r Response, stop <-chan struct{}) {
 		}
 		budget -= len(data)
 		var w io.Writer = ch
-		if chunk.Stderr {
+		if chunk.Stderr && !merged {
 			w = ch.Stderr()
 		}
 		if len(data) > 0 {
 			if _, err := io.WriteString(w, data); err != nil {
-				return
+				return false
 			}
 		}
 		if cut {
 			c.disconnect()
-			return
+			return false
 		}
 	}
 	if r.DisconnectAfter > 0 {
 		c.disconnect()
-		return
+		return false
 	}
 	if r.Hang {
 		select {
 		case <-stop:
 		case <-done:
 		}
-		return
+		return false
 	}
-	// OpenSSH's order: EOF, exit status, close.
+	return true
+}
+
+// exit ends the channel as r ends: OpenSSH's order, EOF, exit status (or signal), close.
+func (c *conn) exit(ch ssh.Channel, r Response) {
 	_ = ch.CloseWrite()
 	if r.Signal != "" {
 		sig := struct {

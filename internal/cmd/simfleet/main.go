@@ -6,7 +6,12 @@
 // writes what the devices saw.
 //
 //	simfleet -devices 200 -commands configs/commands/linux.txt -manifest /tmp/f/manifest.json \
-//	         [-latency 50ms] [-addresses 16] [-max-sessions 10] [-stats /tmp/f/stats.json]
+//	         [-latency 50ms [-wan]] [-posix-batch] [-addresses 16] [-max-sessions 10] [-stats /tmp/f/stats.json]
+//
+// -posix-batch makes the devices run the collector's batch script (`/bin/sh -s`, see
+// sshsim.Config.POSIXBatch), so `batch: true` works against them. -wan puts the latency on
+// the wire (half each way, every byte) instead of on each channel open and request, so the
+// handshake and authentication pay it too.
 package main
 
 import (
@@ -42,6 +47,8 @@ type options struct {
 	latency     time.Duration
 	addresses   int
 	maxSessions int
+	posixBatch  bool
+	wan         bool
 	verbose     bool
 }
 
@@ -58,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.latency, "latency", 0, "simulated round trip per channel open and request")
 	fs.IntVar(&o.addresses, "addresses", 0, "spread devices over this many addresses 127.0.1.1, 127.0.1.2, ... (0: all on 127.0.0.1)")
 	fs.IntVar(&o.maxSessions, "max-sessions", 0, "channels per connection (0: 10, sshd's default)")
+	fs.BoolVar(&o.posixBatch, "posix-batch", false, "devices interpret the collector's batch script on \"/bin/sh -s\"")
+	fs.BoolVar(&o.wan, "wan", false, "apply -latency to every byte on the wire (half each way) instead of per channel open and request")
 	fs.BoolVar(&o.verbose, "v", false, "debug logs of every connection and command on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -106,6 +115,7 @@ func serve(o options, log *slog.Logger, stdout io.Writer) error {
 	fleet, err := bench.StartFleet(bench.FleetConfig{
 		Devices: o.devices, Commands: cmds, User: o.user, UserKey: signer.PublicKey(),
 		IPs: addresses(o.addresses), Latency: o.latency, MaxSessions: o.maxSessions, Logger: log,
+		WAN: o.wan, POSIXBatch: o.posixBatch,
 	})
 	if err != nil {
 		return err
