@@ -29,6 +29,17 @@ const atomicBufferSize = 64 << 10
 // Errors from write are returned as they are; file system errors are returned as the os package
 // reports them (they name the file): callers add their stage.
 func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	return writeFileAtomic(path, nil, true, write)
+}
+
+// writeFileAtomic is WriteFileAtomic with two knobs for a caller writing many files. bw, when
+// not nil, is the buffer to use (Reset onto the file, and off it before returning), so a device
+// does not allocate 64 KiB per file. The final directory fsync happens only when syncDirAfter is
+// set: a caller that writes several files into one directory (a device's transcript and bulk
+// file) fsyncs the directory once after the last of them. Until then a crash may lose a
+// rename, but never exposes a partial file, because each file's data is fsynced before its
+// rename.
+func writeFileAtomic(path string, bw *bufio.Writer, syncDirAfter bool, write func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return &os.PathError{Op: "write", Path: path, Err: errors.New("no file name")}
@@ -49,7 +60,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		}
 	}()
 
-	bw := bufio.NewWriterSize(f, atomicBufferSize)
+	if bw == nil {
+		bw = bufio.NewWriterSize(f, atomicBufferSize)
+	} else {
+		bw.Reset(f)
+		defer bw.Reset(nil) // unflushed bytes of a failed write are dropped, not kept for the next file
+	}
 	if err := write(bw); err != nil {
 		return err
 	}
@@ -66,6 +82,9 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		return err
 	}
 	renamed = true
+	if !syncDirAfter {
+		return nil
+	}
 	return syncDir(dir)
 }
 

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"os"
@@ -195,5 +196,32 @@ func TestIsTempFile(t *testing.T) {
 		if got := IsTempFile(tc.name); got != tc.want {
 			t.Errorf("IsTempFile(%q) = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A buffer reused across files must not carry a failed write's bytes into the next file.
+func TestWriteFileAtomicReusedBufferDropsFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	bw := bufio.NewWriterSize(nil, atomicBufferSize)
+	boom := errors.New("render failed")
+	err := writeFileAtomic(filepath.Join(dir, "a.txt"), bw, true, func(w io.Writer) error {
+		_, _ = io.WriteString(w, "half of a")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want %v", err, boom)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "b.txt"), bw, false, func(w io.Writer) error {
+		_, err := io.WriteString(w, "all of b\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "b.txt"))
+	if err != nil || string(got) != "all of b\n" {
+		t.Fatalf("b.txt = %q, %v", got, err)
+	}
+	if names := dirNames(t, dir); len(names) != 1 || names[0] != "b.txt" {
+		t.Fatalf("directory holds %v, want only b.txt", names)
 	}
 }

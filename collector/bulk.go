@@ -86,11 +86,19 @@ func (r *Renderer) Framing() string { return r.framing }
 // t.Prompt when the shell driver learned one, else "<device>$ " on linux and "<device>#"
 // elsewhere, which is how those terminals look.
 func (r *Renderer) Render(w io.Writer, t *Transcript) (int64, error) {
+	n, _, err := r.render(w, t, nil)
+	return n, err
+}
+
+// render is Render with the normaliser's buffer passed in and handed back (grown as needed),
+// so a caller rendering many devices reuses one.
+func (r *Renderer) render(w io.Writer, t *Transcript, norm []byte) (int64, []byte, error) {
 	order := completedInOrder(t.Commands)
 	cw := &countingWriter{w: bufio.NewWriterSize(w, atomicBufferSize)}
-
-	norm := make([]byte, 0, 64<<10) // reused for every command's output
-	var cmd []byte                  // reused for the command's one-line form
+	if norm == nil {
+		norm = make([]byte, 0, 64<<10) // reused for every command's output
+	}
+	var cmd []byte // reused for the command's one-line form
 	var prompt []byte
 	if r.framing == devices.FramingSession {
 		prompt = appendOneLine(nil, sessionPrompt(t))
@@ -118,25 +126,31 @@ func (r *Renderer) Render(w io.Writer, t *Transcript) (int64, error) {
 				Device: t.Device, Host: t.Host, AssetUUID: t.AssetUUID,
 			}
 			if err := r.tmpl.Execute(cw, data); err != nil && cw.err == nil {
-				return cw.n, fmt.Errorf("render bulk file: template, command %d (%s): %w", c.Index, c.Command, err)
+				return cw.n, norm, fmt.Errorf("render bulk file: template, command %d (%s): %w", c.Index, c.Command, err)
 			}
 		}
 		if cw.err != nil {
-			return cw.n, fmt.Errorf("render bulk file: %w", cw.err)
+			return cw.n, norm, fmt.Errorf("render bulk file: %w", cw.err)
 		}
 	}
 	if err := cw.w.Flush(); err != nil {
-		return cw.n, fmt.Errorf("render bulk file: %w", err)
+		return cw.n, norm, fmt.Errorf("render bulk file: %w", err)
 	}
-	return cw.n, nil
+	return cw.n, norm, nil
 }
 
 // WriteBulk renders t into path atomically (see WriteFileAtomic) and returns the file's size.
 func WriteBulk(path string, r *Renderer, t *Transcript) (int64, error) {
+	return writeBulk(path, r, t, &writeBuffers{}, true)
+}
+
+// writeBulk is WriteBulk with writeFileAtomic's directory fsync knob and reusable buffers (bufs
+// keeps the normaliser buffer it grew).
+func writeBulk(path string, r *Renderer, t *Transcript, bufs *writeBuffers, syncDir bool) (int64, error) {
 	var n int64
 	var renderErr error
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		n, renderErr = r.Render(w, t)
+	err := writeFileAtomic(path, bufs.file, syncDir, func(w io.Writer) error {
+		n, bufs.norm, renderErr = r.render(w, t, bufs.norm)
 		return renderErr
 	})
 	switch {
@@ -147,6 +161,14 @@ func WriteBulk(path string, r *Renderer, t *Transcript) (int64, error) {
 	default:
 		return 0, fmt.Errorf("write bulk file %s: %w", path, err)
 	}
+}
+
+// writeBuffers are the buffers writing one device's files needs: the file buffer and the
+// normaliser's output. The Runner pools them, so the devices of a run share a few sets
+// instead of allocating ~130 KiB each. Zero fields are allocated on first use.
+type writeBuffers struct {
+	file *bufio.Writer
+	norm []byte
 }
 
 // completedInOrder returns the positions in cmds of the completed commands, sorted by Index.

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oca-collector/collector/devices"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -259,6 +262,41 @@ func BenchmarkRenderMarkers(b *testing.B) {
 	for b.Loop() {
 		if _, err := r.Render(io.Discard, tr); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Devices share pooled buffers: a set reused for another transcript (smaller after larger, and
+// a framing change) must render exactly what a fresh Render does.
+func TestWriteBulkReusedBuffers(t *testing.T) {
+	dir := t.TempDir()
+	big := sampleTranscript()
+	big.Commands[0].Output = bytes.Repeat([]byte("long line of configuration\r\n"), 5000) // > 64 KiB normalised
+	small := sampleTranscript()
+	bufs := &writeBuffers{file: bufio.NewWriterSize(nil, atomicBufferSize)}
+	for _, framing := range []string{devices.FramingMarkers, devices.FramingSession} {
+		r, err := NewRenderer(framing, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tr := range []*Transcript{big, small} {
+			path := filepath.Join(dir, fmt.Sprintf("%s-%d.txt", framing, i))
+			n, err := writeBulk(path, r, tr, bufs, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if _, err := r.Render(&want, tr); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) || n != int64(len(got)) {
+				t.Fatalf("%s transcript %d: file (%d bytes, reported %d) differs from Render (%d bytes)",
+					framing, i, len(got), n, want.Len())
+			}
 		}
 	}
 }

@@ -72,3 +72,38 @@ type captureWriter struct {
 }
 
 func (w captureWriter) Write(p []byte) (int, error) { return w.c.write(p, w.stderr) }
+
+// Read sizes of ReadFrom: it starts small and doubles while reads fill the buffer.
+const (
+	captureReadMin = 512
+	captureReadMax = 32 << 10
+)
+
+// ReadFrom copies r into the capture until EOF or a limit. x/crypto's Session copies a
+// channel's stdout and stderr with io.Copy, which otherwise allocates a 32 KiB buffer per stream
+// per command: 64 KiB of garbage for every command, most of it for a stderr that stays empty,
+// and at hundreds of devices in flight the main source of GC work. Here the buffer starts at
+// 512 bytes and grows only while the stream keeps filling it.
+func (w captureWriter) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, captureReadMin)
+	var total int64
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			m, werr := w.c.write(buf[:n], w.stderr)
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+			if n == len(buf) && len(buf) < captureReadMax {
+				buf = make([]byte, 2*len(buf))
+			}
+		}
+		switch {
+		case rerr == io.EOF:
+			return total, nil
+		case rerr != nil:
+			return total, rerr
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -134,24 +135,35 @@ func deviceStatus(connected bool, connErr error, records []CommandRecord, errs [
 }
 
 // writeFiles writes the transcript (always, so the error is on disk too) and the bulk file
-// (when at least one command completed), each atomically.
+// (when at least one command completed), each atomically, then fsyncs the run directory once
+// for both renames: one directory fsync per device instead of one per file. The device is done
+// (and its bulk file handed to the spool) only after that fsync.
 func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
+	bufs, _ := r.writeBufs.Get().(*writeBuffers)
+	if bufs == nil {
+		bufs = &writeBuffers{file: bufio.NewWriterSize(nil, atomicBufferSize)}
+	}
+	defer r.writeBufs.Put(bufs)
 	base := filepath.Join(r.runDir, res.Device.AssetUUID)
 	res.TranscriptFile = base + ".json"
-	if err := WriteTranscript(res.TranscriptFile, tr); err != nil {
+	if err := writeTranscript(res.TranscriptFile, tr, bufs.file, false); err != nil {
 		res.TranscriptFile = ""
 		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write transcript: %w", err))
 		return
 	}
-	if res.Status == StatusFailed {
-		return
+	if res.Status != StatusFailed {
+		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, false)
+		if err != nil {
+			// The transcript is in place all the same: still make its rename durable below.
+			res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write bulk file: %w", err))
+		} else {
+			res.BulkFile, res.Bytes = base+".txt", n
+		}
 	}
-	n, err := WriteBulk(base+".txt", r.renderer, tr)
-	if err != nil {
-		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write bulk file: %w", err))
-		return
+	if err := syncDir(r.runDir); err != nil && !errors.Is(res.Err, ErrWrite) {
+		res.BulkFile, res.Bytes = "", 0
+		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write files: sync run directory: %w", err))
 	}
-	res.BulkFile, res.Bytes = base+".txt", n
 }
 
 // retryDelay is the pause before connection attempt n (n >= 1): 1s, 2s, 4s... capped at 10s,

@@ -36,6 +36,8 @@ type Runner struct {
 	renderer *Renderer
 	hostKeys *hostKeys
 	pacer    *pacer
+	// writeBufs pools *writeBuffers: only the devices writing their files at the moment hold one.
+	writeBufs sync.Pool
 }
 
 // Option configures a Runner.

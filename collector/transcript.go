@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -145,12 +146,12 @@ func (c *CommandRecord) UnmarshalJSON(data []byte) error {
 // WriteTranscript writes t to path atomically (0600, indented JSON), so a crash never leaves a
 // half-written transcript that a later `collector render` would trust.
 func WriteTranscript(path string, t *Transcript) error {
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(t)
-	})
+	return writeTranscript(path, t, nil, true)
+}
+
+// writeTranscript is WriteTranscript with writeFileAtomic's buffer and directory fsync knobs.
+func writeTranscript(path string, t *Transcript, bw *bufio.Writer, syncDir bool) error {
+	err := writeFileAtomic(path, bw, syncDir, func(w io.Writer) error { return encodeTranscript(w, t) })
 	if err != nil {
 		return fmt.Errorf("write transcript %s: %w", path, err)
 	}
