@@ -109,24 +109,9 @@ func (g *Gateway) serveAsset(w http.ResponseWriter, r *http.Request) (int, strin
 	if err != nil || len(raw) > maxAssetBody {
 		return reply(w, http.StatusBadRequest, envelope(http.StatusBadRequest, "Cannot read request body"), nil), ""
 	}
-	var extra http.Header
-	name := ""
-	if f, ok := g.nextFault(key); ok {
-		name = f.String()
-		if f.kind == kindExpireToken {
-			g.revoke(bearer(r))
-			return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), f.header), name
-		}
-		if status, done := g.applyFault(w, r, f); done {
-			return status, name
-		}
-		extra = f.header
-	}
-	if !g.validToken(bearer(r)) {
-		return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), extra), name
-	}
-	if !acceptsJSON(r.Header.Values("Accept")) {
-		return reply(w, http.StatusNotAcceptable, envelope(http.StatusNotAcceptable, "Accept must include application/json"), extra), name
+	status, name, extra, done := g.gate(w, r, key)
+	if done {
+		return status, name
 	}
 	if key == ProvisionScript {
 		return g.provision(w, r.Header.Get("Content-Type"), raw, extra), name

@@ -193,24 +193,9 @@ func (g *Gateway) serveUpload(w http.ResponseWriter, r *http.Request) (int, stri
 	if len(raw) > maxBodyBytes {
 		return reply(w, http.StatusRequestEntityTooLarge, envelope(http.StatusRequestEntityTooLarge, "Request Entity Too Large"), nil), ""
 	}
-	var extra http.Header
-	name := ""
-	if f, ok := g.nextFault(uuid); ok {
-		name = f.String()
-		if f.kind == kindExpireToken {
-			g.revoke(bearer(r))
-			return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), f.header), name
-		}
-		if status, done := g.applyFault(w, r, f); done {
-			return status, name
-		}
-		extra = f.header
-	}
-	if !g.validToken(bearer(r)) {
-		return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), extra), name
-	}
-	if !acceptsJSON(r.Header.Values("Accept")) {
-		return reply(w, http.StatusNotAcceptable, envelope(http.StatusNotAcceptable, "Accept must include application/json"), extra), name
+	status, name, extra, done := g.gate(w, r, uuid)
+	if done {
+		return status, name
 	}
 	flow := r.Header.Get("assetFlowType")
 	if flow == "" {
@@ -269,4 +254,29 @@ func bulkPart(contentType string, raw []byte) (string, []byte, error) {
 		return "", nil, errors.New("more than one part")
 	}
 	return disp["filename"], content, nil
+}
+
+// gate applies the next scripted fault for key, then the checks every OCA call shares: a valid
+// bearer token and an Accept header that allows JSON. done means the request was answered
+// (status and the fault's name are for the request log); otherwise extra holds headers the
+// fault adds to the normal answer.
+func (g *Gateway) gate(w http.ResponseWriter, r *http.Request, key string) (status int, name string, extra http.Header, done bool) {
+	if f, ok := g.nextFault(key); ok {
+		name = f.String()
+		if f.kind == kindExpireToken {
+			g.revoke(bearer(r))
+			return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), f.header), name, nil, true
+		}
+		if status, done := g.applyFault(w, r, f); done {
+			return status, name, nil, true
+		}
+		extra = f.header
+	}
+	if !g.validToken(bearer(r)) {
+		return reply(w, http.StatusUnauthorized, envelope(http.StatusUnauthorized, "Unauthorized"), extra), name, nil, true
+	}
+	if !acceptsJSON(r.Header.Values("Accept")) {
+		return reply(w, http.StatusNotAcceptable, envelope(http.StatusNotAcceptable, "Accept must include application/json"), extra), name, nil, true
+	}
+	return 0, name, extra, false
 }
