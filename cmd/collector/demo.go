@@ -13,7 +13,7 @@ import (
 func demoCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", stderr)
 	dir := fs.String("dir", "oca-demo", "directory for the demo's inventory, keys and output")
-	n := fs.Int("devices", 5, "number of simulated Linux servers (plus one Arista switch)")
+	n := fs.Int("devices", 5, "number of simulated Linux servers (plus an Arista and a Cisco IOS switch)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return flagExit(err)

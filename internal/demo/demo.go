@@ -23,6 +23,7 @@ import (
 const (
 	EnvDevicePassword = "OCA_DEMO_DEVICE_PASSWORD"
 	EnvQualysPassword = "OCA_DEMO_QUALYS_PASSWORD"
+	EnvEnableSecret   = "OCA_DEMO_ENABLE_SECRET"
 )
 
 const (
@@ -39,7 +40,8 @@ type Fleet struct {
 	servers   []*sshsim.Server
 }
 
-// Start brings up n Linux servers and one Arista switch on 127.0.0.1 and a gateway, and writes
+// Start brings up n Linux servers, an Arista switch (exec) and a Cisco IOS switch (interactive
+// shell) on 127.0.0.1 and a gateway, and writes
 // dir/inventory.yaml, dir/known_hosts and dir/id_ed25519 (0600) for them.
 func Start(dir string, n int) (*Fleet, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -51,6 +53,10 @@ func Start(dir string, n int) (*Fleet, error) {
 		return nil, err
 	}
 	if err := os.Setenv(EnvQualysPassword, qualysPW); err != nil {
+		return nil, err
+	}
+	enableSecret := randomSecret()
+	if err := os.Setenv(EnvEnableSecret, enableSecret); err != nil {
 		return nil, err
 	}
 	signer, pem, err := sshsim.GenerateUserKey()
@@ -68,10 +74,13 @@ func Start(dir string, n int) (*Fleet, error) {
 	}
 	users := map[string]sshsim.User{demoUser: {Password: devicePW, AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}}}
 	var known, devs strings.Builder
-	for i := range n + 1 {
+	for i := range n + 2 {
 		name, cfg, group := fmt.Sprintf("web%02d", i+1), linuxDevice(fmt.Sprintf("web%02d", i+1), i), "linux-servers"
-		if i == n {
-			name, cfg, group = "core-sw1", aristaDevice("core-sw1"), "core-switches"
+		switch i {
+		case n:
+			name, cfg, group = "dc-leaf1", aristaDevice("dc-leaf1"), "core-switches"
+		case n + 1:
+			name, cfg, group = "core-sw1", iosDevice("core-sw1", enableSecret), "access-switches"
 		}
 		cfg.Users = users
 		srv, err := sshsim.Start(cfg)
@@ -89,8 +98,8 @@ func Start(dir string, n int) (*Fleet, error) {
 		return nil, err
 	}
 	inv := fmt.Sprintf(inventoryTemplate, f.OutputDir, f.Gateway.URL, qualysUser, EnvQualysPassword,
-		filepath.Join(dir, "known_hosts"), demoUser, keyPath, demoUser, EnvDevicePassword,
-		linuxCommandList(), aristaCommandList(), devs.String())
+		filepath.Join(dir, "known_hosts"), demoUser, keyPath, demoUser, EnvDevicePassword, EnvEnableSecret,
+		linuxCommandList(), aristaCommandList(), iosCommandList(), devs.String())
 	if err := writePrivate(f.Inventory, []byte(inv)); err != nil {
 		f.Close()
 		return nil, err
@@ -141,12 +150,16 @@ credentials:
   netops:
     username: %s
     password_env: %s
+    enable_password_env: %s
 
 command_sets:
   linux-baseline:
     commands:
 %s
   eos-baseline:
+    commands:
+%s
+  ios-baseline:
     commands:
 %s
 
@@ -157,6 +170,8 @@ defaults: { port: 22, platform: linux, credential: linux-key, command_set: linux
 groups:
   linux-servers: {}
   core-switches: { platform: arista_eos, credential: netops, command_set: eos-baseline }
+  # An interactive IOS CLI: the shell driver waits for the prompt, enables, turns paging off.
+  access-switches: { platform: cisco_ios, credential: netops, command_set: ios-baseline }
 
 devices:
 %s`

@@ -91,3 +91,25 @@ func aristaCommandList() string { return commandList(aristaScript) }
 
 // yamlQuote writes s as a single-quoted YAML scalar.
 func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// iosCommands are read from the simulator's Cisco IOS personality, which answers them the way
+// IOS does (paging, privileged-only commands after enable).
+var iosCommands = []string{
+	"show version", "show running-config", "show ip ssh", "show snmp user", "show users",
+	"show logging", "show ntp status", "show ip interface brief",
+}
+
+func iosDevice(host, enableSecret string) sshsim.Config {
+	p := sshsim.Personalities()["cisco_ios"]
+	p.Hostname = host
+	p.EnablePassword = enableSecret
+	return sshsim.Config{Shell: &p}
+}
+
+func iosCommandList() string {
+	var b strings.Builder
+	for _, c := range iosCommands {
+		fmt.Fprintf(&b, "      - %s\n", yamlQuote(c))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
