@@ -180,6 +180,12 @@ func TestProvisionAmbiguousFailureNotRepeated(t *testing.T) {
 			if !errors.Is(err, ErrOutcomeUnknown) || IsRetryable(err) {
 				t.Fatalf("err = %v; want ErrOutcomeUnknown, not retryable", err)
 			}
+			// The gateway logs a request when its handler returns; after a reset the client can
+			// see the error first, so wait (bounded) for the log before counting.
+			deadline := time.Now().Add(5 * time.Second)
+			for assetRequests(e.gw, provisionPath) == 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond) // polling the gateway's log, bounded by the deadline
+			}
 			if n := assetRequests(e.gw, provisionPath); n != 1 {
 				t.Errorf("provision requests = %d, want 1", n)
 			}
