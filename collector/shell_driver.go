@@ -260,14 +260,7 @@ func (d *shellDriver) firstPrompt(ctx context.Context, sh *shell) error {
 				return action{send: r.send}
 			}
 		}
-		if d.pat.level(line) != levelNone {
-			if !quiet {
-				return action{wantQuiet: true}
-			}
-			cand = line
-			return action{done: true}
-		}
-		return action{}
+		return settledPrompt(line, d.pat.level(line) != levelNone, quiet, &cand)
 	})
 	if err := d.promptError(ctx, sh, res, err, "before the first prompt"); err != nil {
 		return err
@@ -280,20 +273,27 @@ func (d *shellDriver) firstPrompt(ctx context.Context, sh *shell) error {
 	}
 	res, err = sh.wait(ctx, d.commandTimeout, func(buf []byte, quiet bool) action {
 		_, line, ok := tailLine(buf)
-		if ok && (samePrompt(line, learned) || d.pat.level(line) != levelNone) {
-			if !quiet {
-				return action{wantQuiet: true}
-			}
-			cand = line
-			return action{done: true}
-		}
-		return action{}
+		return settledPrompt(line, ok && (samePrompt(line, learned) || d.pat.level(line) != levelNone), quiet, &cand)
 	})
 	if err := d.promptError(ctx, sh, res, err, "before the first prompt"); err != nil {
 		return err
 	}
 	sh.learn(cand, d.pat.level(cand))
 	return nil
+}
+
+// settledPrompt is the wait step's answer for a last line that may be a prompt: nothing when it
+// is not one, a request for the settle time while more may follow, and done once the device has
+// stayed quiet on it (the line is kept in cand).
+func settledPrompt(line string, isPrompt, quiet bool, cand *string) action {
+	switch {
+	case !isPrompt:
+		return action{}
+	case !quiet:
+		return action{wantQuiet: true}
+	}
+	*cand = line
+	return action{done: true}
 }
 
 // promptError turns the outcome of waiting for the first prompt into the device's error.

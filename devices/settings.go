@@ -95,8 +95,8 @@ func (d *decoder) settings(f map[string]entry) settings {
 	return s
 }
 
-// maxSessionsHint explains the upper bound: opening more channels than sshd allows makes the
-// extra ones fail with "administratively prohibited".
+// maxSessionsHint explains the upper bound: sshd refuses channels beyond its MaxSessions
+// ("connect failed"), and a limit above it only costs refused opens.
 const maxSessionsHint = " (sshd's MaxSessions default is 10 channels per connection)"
 
 func (d *decoder) sshSettings(e entry, s *settings) {
