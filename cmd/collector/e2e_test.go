@@ -1300,24 +1300,7 @@ func TestE2ESecretsStayOut(t *testing.T) {
 	}
 	checkFiles := func() int {
 		t.Helper()
-		files := 0
-		err := filepath.WalkDir(f.out, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return err
-			}
-			files++
-			data := readFile(t, path)
-			for name, s := range secrets {
-				if bytes.Contains(data, []byte(s)) {
-					t.Errorf("the %s appears in %s", name, path)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return files
+		return checkNoSecretsInTree(t, f.out, secrets)
 	}
 
 	for _, format := range []string{"json", "text"} {
@@ -1447,4 +1430,28 @@ func TestE2ERenderRestagesSpooledFile(t *testing.T) {
 		t.Errorf("the gateway got %d uploads; last body should be the session framing", len(ups))
 	}
 	checkTree(t, f.out)
+}
+
+// checkNoSecretsInTree fails for every regular file under root that holds one of the secrets
+// (name -> value) and returns how many files it read, so callers can check the walk saw them all.
+func checkNoSecretsInTree(t *testing.T, root string, secrets map[string]string) int {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		files++
+		data := readFile(t, path)
+		for name, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("the %s appears in %s", name, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
