@@ -24,6 +24,7 @@ priv=0
 paging=1
 pager_locked=%d
 secret='%s'
+pager_log='%s'
 config() {
   echo 'Building configuration...'
   echo ''
@@ -47,6 +48,7 @@ page() {
     if [ $paging = 1 ] && [ $n -ge 20 ]; then
       old=$(stty -g </dev/tty); stty -icanon -echo min 1 </dev/tty
       printf ' --More-- '
+      echo more >>"$pager_log"
       k=$(dd bs=1 count=1 </dev/tty 2>/dev/null)
       stty "$old" </dev/tty
       printf '\b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b'
@@ -86,10 +88,25 @@ func TestVendorCLIOverRealSSHD(t *testing.T) {
 	const secret = "en-s3cret-IT"
 	dir := t.TempDir()
 	normal, locked := filepath.Join(dir, "cli.sh"), filepath.Join(dir, "cli-locked.sh")
+	// Each script logs the pager markers it shows, in a directory the login user can write, so
+	// the test knows paging really stayed on (or really went off).
+	logDir, err := os.MkdirTemp("", "oca-vendor-cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(logDir) })
+	if err := os.Chmod(logDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	pagerLog := map[string]string{normal: filepath.Join(logDir, "normal"), locked: filepath.Join(logDir, "locked")}
 	for path, lockedPager := range map[string]int{normal: 0, locked: 1} {
-		if err := os.WriteFile(path, []byte(fmt.Sprintf(vendorCLI, lockedPager, secret)), 0o755); err != nil {
+		if err := os.WriteFile(path, []byte(fmt.Sprintf(vendorCLI, lockedPager, secret, pagerLog[path])), 0o755); err != nil {
 			t.Fatal(err)
 		}
+	}
+	markers := func(path string) int {
+		b, _ := os.ReadFile(pagerLog[path]) // no file: no marker was shown
+		return strings.Count(string(b), "more")
 	}
 	d := sshdtest.Start(t, sshdtest.Options{Ports: 2, ForceCommand: map[int]string{0: normal, 1: locked}})
 	targets := targetsFor(t, d)
@@ -149,6 +166,12 @@ func TestVendorCLIOverRealSSHD(t *testing.T) {
 			}
 		}
 		assertNoSecret(t, res, secret, "the enable secret")
+		if n := markers(normal); n != 0 {
+			t.Errorf("the CLI whose paging can be turned off showed %d pager markers", n)
+		}
+		if n := markers(locked); n < 3 {
+			t.Errorf("the CLI with paging stuck on showed %d pager markers; its 67-line config needs 3", n)
+		}
 	})
 
 	t.Run("wrong enable password", func(t *testing.T) {
