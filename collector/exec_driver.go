@@ -118,16 +118,17 @@ func (d execDriver) runOne(ctx context.Context, client *ssh.Client, g *channelGa
 	if res.err != nil {
 		// Not run, cut off or lost: the command reported no status (res.exit is only a zero value).
 		rec.ExitStatus = -1
-		var missing *ssh.ExitMissingError
-		if errors.As(res.err, &missing) && connectionAlive(client, dead) {
-			// The channel closed cleanly without an exit status, as several network OSes do:
-			// the output is complete, the status unknown.
-			rec.ExitStatus = -1
-			return rec, nil
-		}
-		if !errors.Is(res.err, ErrTimeout) && !errors.Is(res.err, ErrInterrupted) && !errors.Is(res.err, ErrOutputLimit) {
-			if !connectionAlive(client, dead) {
+		cutByUs := errors.Is(res.err, ErrTimeout) || errors.Is(res.err, ErrInterrupted) || errors.Is(res.err, ErrOutputLimit)
+		if !cutByUs {
+			// One keepalive round trip tells a channel the device closed from a lost connection.
+			var missing *ssh.ExitMissingError
+			switch {
+			case !connectionAlive(client, dead):
 				res.err = classError(ErrDisconnect, fmt.Errorf("connection lost during the command: %w", res.err))
+			case errors.As(res.err, &missing):
+				// The channel closed cleanly without an exit status, as several network OSes
+				// do: the output is complete, the status unknown.
+				return rec, nil
 			}
 		}
 		rec.Error = res.err.Error()
