@@ -191,14 +191,19 @@ func notRun(rec CommandRecord, err error) (CommandRecord, error) {
 	return rec, err
 }
 
+// maxLoneRefusals bounds the retries of a "connect failed" channel open while none of our
+// channels is open (about 0.6 s of backoff in all).
+const maxLoneRefusals = 6
+
 // openSession opens a session channel. A device at its channel limit refuses the open: sshd
 // at MaxSessions answers "connect failed", others "resource shortage". While other channels of
 // this connection are open, the refusal means "not now": the gate lowers the connection's limit
 // to what the device took and the open waits for one of them to finish. With no other channel
 // open, "resource shortage" is retried with a capped backoff (other clients may hold the
-// device's sessions) and anything else is final.
+// device's sessions), "connect failed" a few times (maxLoneRefusals), anything else is final.
 func openSession(ctx context.Context, client *ssh.Client, g *channelGate) (*ssh.Session, error) {
 	wait := 10 * time.Millisecond
+	lone := 0 // "connect failed" refusals with no other channel of ours open
 	for {
 		s, err := client.NewSession()
 		var oce *ssh.OpenChannelError
@@ -214,8 +219,13 @@ func openSession(ctx context.Context, client *ssh.Client, g *channelGate) (*ssh.
 			return nil, err
 		case waited:
 			continue
-		case oce.Reason != ssh.ResourceShortage:
-			return nil, err
+		case oce.Reason == ssh.ConnectionFailed:
+			// sshd can still count a session we have just closed (it frees it after its own
+			// cleanup), so a refusal right after one of our channels ended is retried a few
+			// times; a device that keeps refusing with nothing of ours open means it.
+			if lone++; lone > maxLoneRefusals {
+				return nil, err
+			}
 		}
 		if serr := sleepCtx(ctx, wait); serr != nil {
 			return nil, err
