@@ -45,14 +45,21 @@ func (h *hostKeys) file(path string) (*knownHostsFile, error) {
 		return f, nil
 	}
 	f := &knownHostsFile{path: path, added: map[string]ssh.PublicKey{}}
-	cb, err := knownhosts.New(path)
+	data, err := os.ReadFile(path)
 	switch {
-	case err == nil:
-		f.callback = cb
 	case errors.Is(err, fs.ErrNotExist):
 		f.missing = true
-	default:
+	case err != nil:
 		return nil, fmt.Errorf("read known_hosts %s: %w", path, err)
+	default:
+		if idx, ok := indexKnownHosts(path, data); ok {
+			f.callback = idx.callback()
+			break
+		}
+		// Markers, hashed hosts or patterns: x/crypto's matcher, which reads the file again.
+		if f.callback, err = knownhosts.New(path); err != nil {
+			return nil, fmt.Errorf("read known_hosts %s: %w", path, err)
+		}
 	}
 	h.files[path] = f
 	return f, nil
