@@ -136,8 +136,8 @@ func deviceStatus(connected bool, connErr error, records []CommandRecord, errs [
 
 // writeFiles writes the transcript (always, so the error is on disk too) and the bulk file
 // (when at least one command completed), each atomically, then fsyncs the run directory once
-// for both renames: one directory fsync per device instead of one per file. The device is done
-// (and its bulk file handed to the spool) only after that fsync.
+// for both renames, in a directory fsync shared with the devices finishing at the same time.
+// The device is done (and its bulk file handed to the spool) only after that fsync.
 func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	bufs, _ := r.writeBufs.Get().(*writeBuffers)
 	if bufs == nil {
@@ -160,7 +160,7 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 			res.BulkFile, res.Bytes = base+".txt", n
 		}
 	}
-	if err := syncDir(r.runDir); err != nil && !errors.Is(res.Err, ErrWrite) {
+	if err := r.runDirSync.Sync(); err != nil && !errors.Is(res.Err, ErrWrite) {
 		res.BulkFile, res.Bytes = "", 0
 		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write files: sync run directory: %w", err))
 	}

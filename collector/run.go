@@ -15,6 +15,7 @@ import (
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/oca-collector/collector/devices"
+	"github.com/oca-collector/collector/internal/dirsync"
 )
 
 // Runner runs a fleet collection for one inventory. Create it with NewRunner; it is used once.
@@ -31,11 +32,14 @@ type Runner struct {
 	now         func() time.Time
 	progress    Progress
 
-	runID    string
-	runDir   string
-	renderer *Renderer
-	hostKeys *hostKeys
-	pacer    *pacer
+	runID  string
+	runDir string
+	// runDirSync fsyncs runDir for every device that renamed its files into it, shared by the
+	// devices that finish together.
+	runDirSync *dirsync.Syncer
+	renderer   *Renderer
+	hostKeys   *hostKeys
+	pacer      *pacer
 	// writeBufs pools *writeBuffers: only the devices writing their files at the moment hold one.
 	writeBufs sync.Pool
 }
@@ -237,6 +241,7 @@ func (r *Runner) makeRunDir() error {
 			return fmt.Errorf("create run directory: %w", err)
 		}
 		r.runID, r.runDir = id, dir
+		r.runDirSync = dirsync.New(dir)
 		return nil
 	}
 	return fmt.Errorf("create run directory: too many runs named %s", base)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oca-collector/collector/internal/dirsync"
 )
 
 // staleTempAge is how old a temporary file must be before OpenSpool deletes it as the remains of
@@ -31,6 +33,9 @@ const maxLastError = 4096
 type Spool struct {
 	dir string
 	mu  sync.Mutex
+	// dirSync makes entries' renames and removals durable; concurrent callers share fsyncs,
+	// which is why they run after mu is released.
+	dirSync *dirsync.Syncer
 }
 
 // Entry is one pending upload.
@@ -64,7 +69,7 @@ func OpenSpool(dir string) (*Spool, error) {
 			return nil, fmt.Errorf("open spool: %w", err)
 		}
 	}
-	s := &Spool{dir: dir}
+	s := &Spool{dir: dir, dirSync: dirsync.New(dir)}
 	s.removeStaleTemps(time.Now().Add(-staleTempAge))
 	return s, nil
 }
@@ -75,7 +80,11 @@ func (s *Spool) Dir() string { return s.dir }
 // Put places a copy of srcPath in the spool as the pending file of assetUUID, replacing any
 // older entry for that asset (its attempts are reset). The copy is a hard link when srcPath is
 // on the same file system and already mode 0600, a full copy otherwise; either way it
-// appears atomically with mode 0600.
+// appears atomically with mode 0600, and is on disk when Put returns.
+//
+// A hard link shares srcPath's data, which Put does not fsync again: srcPath must already be
+// durable, as files written with the collector's WriteFileAtomic are (the run's bulk files,
+// `collector render`'s output). A full copy is fsynced before it is renamed into place.
 func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 	if !ValidAssetUUID(assetUUID) {
 		return Entry{}, fmt.Errorf("spool put %q: %w", assetUUID, ErrInvalidAssetUUID)
@@ -91,13 +100,24 @@ func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
 	}
+	e, err := s.put(assetUUID, src, runID, st.Mode().Perm() == 0o600)
+	if err != nil {
+		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+	}
+	if err := s.dirSync.Sync(); err != nil {
+		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+	}
+	return e, nil
+}
 
+// put links or copies src into the spool and writes its metadata, under s.mu; the directory
+// fsync that makes both durable is the caller's.
+func (s *Spool) put(assetUUID, src, runID string, linkable bool) (Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := assetUUID + ".txt"
-	linked := st.Mode().Perm() == 0o600 && linkAtomic(src, s.dir, name) == nil
-	if !linked {
-		err := writeFileAtomic(s.dir, name, func(f *os.File) error {
+	if !linkable || linkInto(src, s.dir, name) != nil {
+		err := writeFileAtomic(s.dir, name, true, func(f *os.File) error {
 			in, err := os.Open(src)
 			if err != nil {
 				return err
@@ -107,7 +127,7 @@ func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 			return err
 		})
 		if err != nil {
-			return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+			return Entry{}, err
 		}
 	}
 	e := Entry{
@@ -117,10 +137,7 @@ func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 		Source:    src,
 		Added:     time.Now().UTC().Round(0),
 	}
-	if err := s.writeMeta(e); err != nil {
-		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
-	}
-	return e, nil
+	return e, s.writeMeta(e)
 }
 
 // Get returns the pending entry of assetUUID; ok is false when there is none.
@@ -201,17 +218,24 @@ func (s *Spool) Remove(assetUUID string) error {
 	if !ValidAssetUUID(assetUUID) {
 		return fmt.Errorf("spool remove %q: %w", assetUUID, ErrInvalidAssetUUID)
 	}
+	if err := s.remove(assetUUID); err != nil {
+		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
+	}
+	if err := s.dirSync.Sync(); err != nil {
+		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
+	}
+	return nil
+}
+
+// remove deletes the entry's files under s.mu. The bulk file goes first: a crash in between
+// leaves stray metadata, never a file without the chance of being listed.
+func (s *Spool) remove(assetUUID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The bulk file goes first: a crash in between leaves stray metadata, never a file without
-	// the chance of being listed.
 	for _, name := range []string{assetUUID + ".txt", assetUUID + ".json"} {
 		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("spool remove %s: %w", assetUUID, err)
+			return err
 		}
-	}
-	if err := syncDir(s.dir); err != nil {
-		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
 	}
 	return nil
 }
@@ -236,13 +260,16 @@ func (s *Spool) get(uuid string) (Entry, bool, error) {
 	return e, true, nil
 }
 
-// writeMeta stores e as <uuid>.json; the caller holds s.mu.
+// writeMeta stores e as <uuid>.json; the caller holds s.mu. The metadata is advisory (get
+// rebuilds what it can when it is missing or damaged), so its data is not fsynced and its
+// rename is made durable only by the next directory fsync (Put's): a crash may cost an
+// attempt count, never a pending file.
 func (s *Spool) writeMeta(e Entry) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.dir, e.AssetUUID+".json", func(f *os.File) error {
+	return writeFileAtomic(s.dir, e.AssetUUID+".json", false, func(f *os.File) error {
 		_, err := f.Write(append(data, '\n'))
 		return err
 	})

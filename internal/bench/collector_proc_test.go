@@ -123,6 +123,10 @@ func runCollector(tb testing.TB, bin, inventory string, gw *gateway, timeout tim
 	if err != nil {
 		tb.Fatalf("collector exited %d without a report: %v\n%s", run.Proc.ExitCode, err, tail(run.Stderr, 20))
 	}
+	if keep := os.Getenv("BENCH_KEEP_REPORTS"); keep != "" {
+		// Performance work: every run's report.json, for per-device timings.
+		_ = os.WriteFile(filepath.Join(keep, fmt.Sprintf("report-%d.json", time.Now().UnixNano())), data, 0o600)
+	}
 	run.Report = new(collector.Report)
 	if err := json.Unmarshal(data, run.Report); err != nil {
 		tb.Fatalf("collector report: %v", err)

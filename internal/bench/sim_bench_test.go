@@ -41,6 +41,7 @@ func BenchmarkFleetSim(b *testing.B) {
 	big := os.Getenv(envSimBig) == "1"
 	execMode := os.Getenv(envSimExec) == "1"
 	wan := os.Getenv(envSimWAN) != "0"
+	logScratch(b)
 	for i, lat := range envDurations(b, envSimLatency, []time.Duration{0, 50 * time.Millisecond}) {
 		p := simParams{Devices: devices, Concurrency: conc, Latency: lat, Addresses: addrs, MaxSessions: maxSessions,
 			Exec: execMode, WAN: wan && lat > 0}
@@ -187,4 +188,26 @@ func maxSessionsNote(n int) string {
 		return "default"
 	}
 	return fmt.Sprint(n)
+}
+
+// logScratch says where the runs' files go and what creating one costs there, and under /tmp
+// when that differs (see FileCreateCost): the collector's CPU per device includes a few
+// creations.
+func logScratch(b *testing.B) {
+	dirs := []string{os.TempDir()}
+	if os.TempDir() != "/tmp" {
+		dirs = append(dirs, "/tmp")
+	}
+	for i, dir := range dirs {
+		cost, err := FileCreateCost(dir, 500)
+		what := "runs' files under"
+		if i > 0 {
+			what = "for comparison,"
+		}
+		if err != nil {
+			b.Logf("%s %s: file creation cost not measured: %v", what, dir, err)
+			continue
+		}
+		b.Logf("%s %s: creating a file costs %.3f ms of CPU (TMPDIR; make bench sets BENCH_TMPDIR)", what, dir, float64(cost.Microseconds())/1000)
+	}
 }
