@@ -3,6 +3,7 @@ package collector
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"strconv"
 	"time"
@@ -158,59 +159,121 @@ func (e *transcriptEncoder) timeField(indent int, name string, t time.Time) {
 // jsonBytes writes s as a JSON string escaped exactly as encoding/json does with
 // HTML escaping off: '"' and '\\', control characters (\b \f \n \r \t or \u00XX), U+2028 and
 // U+2029. Runs of bytes that need no escape are written straight from s.
+// jsonPlain marks the bytes a JSON string holds as they are: printable ASCII but the quote and
+// the backslash. The scan for the next byte to escape is one table lookup per byte.
+var jsonPlain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// plainPrefix returns how many leading bytes of s a JSON string holds as they are, testing
+// eight bytes at a time: none is a control character, a quote, a backslash or non-ASCII.
+func plainPrefix(s []byte) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	k := 0
+	for ; k+8 <= len(s); k += 8 {
+		x := binary.LittleEndian.Uint64(s[k:])
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		// A byte is zero in q or bs, below 0x20, or has its top bit set: the classic
+		// has-zero and has-less tests, exact for "any byte" (borrows only follow a hit).
+		if ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x|x)&hi != 0 {
+			break
+		}
+	}
+	for k < len(s) && jsonPlain[s[k]] {
+		k++
+	}
+	return k
+}
+
 func (e *transcriptEncoder) jsonBytes(s []byte) {
 	const hex = "0123456789abcdef"
-	e.raw(`"`)
-	start := 0
+	const longest = len(`\ufffd`) // the longest escape, and room to spare for the quote
+	if e.err != nil {
+		return
+	}
+	// Escaped text is appended straight into the bufio.Writer's free space (its
+	// AvailableBuffer), a chunk at a time, instead of one Write per line of output.
+	buf := e.available(1)
+	buf = append(buf, '"')
 	for i := 0; i < len(s); {
-		b := s[i]
-		if b >= 0x20 && b != '"' && b != '\\' && b < utf8.RuneSelf {
-			i++
-			continue
+		if cap(buf)-len(buf) < 2*longest {
+			if buf = e.commit(buf, 2*longest); buf == nil {
+				return
+			}
 		}
+		room := cap(buf) - len(buf) - longest
+		j := i + plainPrefix(s[i:min(len(s), i+room)])
+		buf = append(buf, s[i:j]...)
+		if i = j; i == len(s) || jsonPlain[s[i]] {
+			continue // the end, or no room left for the run
+		}
+		b := s[i]
 		if b >= utf8.RuneSelf {
 			// Other runes pass as they are; U+2028 and U+2029 are escaped (JavaScript line
 			// ends) and invalid bytes become U+FFFD, as encoding/json does.
 			r, size := utf8.DecodeRune(s[i:])
 			switch {
 			case r == utf8.RuneError && size == 1:
-				e.bytes(s[start:i])
-				e.raw(`\ufffd`)
+				buf = append(buf, `\ufffd`...)
 			case r == '\u2028' || r == '\u2029':
-				e.bytes(s[start:i])
-				e.raw(`\u202`)
-				e.byte(hex[r&0xf])
+				buf = append(buf, `\u202`...)
+				buf = append(buf, hex[r&0xf])
 			default:
-				i += size
-				continue
+				buf = append(buf, s[i:i+size]...)
 			}
 			i += size
-			start = i
 			continue
 		}
-		e.bytes(s[start:i])
 		switch b {
 		case '"', '\\':
-			e.byte('\\')
-			e.byte(b)
+			buf = append(buf, '\\', b)
 		case '\b':
-			e.raw(`\b`)
+			buf = append(buf, `\b`...)
 		case '\f':
-			e.raw(`\f`)
+			buf = append(buf, `\f`...)
 		case '\n':
-			e.raw(`\n`)
+			buf = append(buf, `\n`...)
 		case '\r':
-			e.raw(`\r`)
+			buf = append(buf, `\r`...)
 		case '\t':
-			e.raw(`\t`)
+			buf = append(buf, `\t`...)
 		default:
-			e.raw(`\u00`)
-			e.byte(hex[b>>4])
-			e.byte(hex[b&0xf])
+			buf = append(buf, `\u00`...)
+			buf = append(buf, hex[b>>4], hex[b&0xf])
 		}
 		i++
-		start = i
 	}
-	e.bytes(s[start:])
-	e.raw(`"`)
+	if cap(buf)-len(buf) < 1 {
+		if buf = e.commit(buf, 1); buf == nil {
+			return
+		}
+	}
+	buf = append(buf, '"')
+	e.commit(buf, 0)
+}
+
+// available returns the writer's free space as an empty slice, flushing first when less than
+// n bytes are free.
+func (e *transcriptEncoder) available(n int) []byte {
+	if e.w.Available() < n {
+		if e.err = e.w.Flush(); e.err != nil {
+			return nil
+		}
+	}
+	return e.w.AvailableBuffer()
+}
+
+// commit hands buf (appended onto AvailableBuffer) to the writer and returns the free space
+// that follows, at least n bytes; nil after an error.
+func (e *transcriptEncoder) commit(buf []byte, n int) []byte {
+	if _, e.err = e.w.Write(buf); e.err != nil {
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	return e.available(n)
 }

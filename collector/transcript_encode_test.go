@@ -107,3 +107,50 @@ func benchTranscript() *Transcript {
 	}
 	return tr
 }
+
+// FuzzEncodeStringMatchesEncodingJSON: any bytes encode as encoding/json encodes them as a
+// string (HTML escaping off), through a buffer small enough that escapes and multi-byte runes
+// fall across its boundaries.
+func FuzzEncodeStringMatchesEncodingJSON(f *testing.F) {
+	f.Add([]byte("key = \"value\"\twith some text\n"), 0)
+	f.Add([]byte("\xe2\x80\xa8\xff\x00é𝄞\\"), 1)
+	f.Add(bytes.Repeat([]byte("abcdefgh"), 40), 7)
+	f.Fuzz(func(t *testing.T, s []byte, size int) {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(string(s)); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		e := transcriptEncoder{w: bufio.NewWriterSize(&got, 16+(size&63))}
+		e.jsonBytes(s)
+		e.raw("\n")
+		if e.err != nil {
+			t.Fatal(e.err)
+		}
+		if err := e.w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("got  %q\nwant %q", got.Bytes(), want.Bytes())
+		}
+	})
+}
+
+// BenchmarkWriteTranscriptEncodeText is BenchmarkWriteTranscriptEncode with output as most
+// commands print it: lines of plain text, where the escapes are only the line ends.
+func BenchmarkWriteTranscriptEncodeText(b *testing.B) {
+	tr := benchTranscript()
+	line := []byte(strings.Repeat("net.ipv4.conf.all.accept_redirects = 0 # from sysctl -a on a host ", 1)[:64] + "\n")
+	for i := range tr.Commands {
+		tr.Commands[i].Output = bytes.Repeat(line, 65)
+	}
+	w := bufio.NewWriterSize(io.Discard, atomicBufferSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := encodeTranscript(w, tr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

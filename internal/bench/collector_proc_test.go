@@ -124,8 +124,12 @@ func runCollector(tb testing.TB, bin, inventory string, gw *gateway, timeout tim
 		tb.Fatalf("collector exited %d without a report: %v\n%s", run.Proc.ExitCode, err, tail(run.Stderr, 20))
 	}
 	if keep := os.Getenv("BENCH_KEEP_REPORTS"); keep != "" {
-		// Performance work: every run's report.json, for per-device timings.
-		_ = os.WriteFile(filepath.Join(keep, fmt.Sprintf("report-%d.json", time.Now().UnixNano())), data, 0o600)
+		// Performance work: every run's report.json and stderr, for per-device timings.
+		stamp := time.Now().UnixNano()
+		_ = os.WriteFile(filepath.Join(keep, fmt.Sprintf("report-%d.json", stamp)), data, 0o600)
+		if logs, err := os.ReadFile(run.Stderr); err == nil {
+			_ = os.WriteFile(filepath.Join(keep, fmt.Sprintf("stderr-%d.log", stamp)), logs, 0o600)
+		}
 	}
 	run.Report = new(collector.Report)
 	if err := json.Unmarshal(data, run.Report); err != nil {

@@ -41,7 +41,6 @@ func BenchmarkFleetSim(b *testing.B) {
 	big := os.Getenv(envSimBig) == "1"
 	execMode := os.Getenv(envSimExec) == "1"
 	wan := os.Getenv(envSimWAN) != "0"
-	logScratch(b)
 	for i, lat := range envDurations(b, envSimLatency, []time.Duration{0, 50 * time.Millisecond}) {
 		p := simParams{Devices: devices, Concurrency: conc, Latency: lat, Addresses: addrs, MaxSessions: maxSessions,
 			Exec: execMode, WAN: wan && lat > 0}
@@ -138,7 +137,13 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 	loop(func() {
 		runs++
 		before := gw.uploads()
+		simBefore, simErr := procCPU(fleet.cmd.Process.Pid)
 		r := runCollector(tb, collectorBin, inv, &gw, timeout)
+		if simAfter, err := procCPU(fleet.cmd.Process.Pid); err == nil && simErr == nil {
+			// The peer's share of the machine: with collector and simulator on two cores,
+			// either one's CPU delays the other's round trips.
+			m.add("sim_cpu_ms_per_device", ms(simAfter-simBefore)/float64(p.Devices))
+		}
 		checkComplete(tb, r.Report, p.Devices, len(commands), true)
 		checkTranscripts(tb, r.Report, len(commands), func(device string, rec collector.CommandRecord) string {
 			want := DeviceOutputs(base, device)[rec.Command]
@@ -188,26 +193,4 @@ func maxSessionsNote(n int) string {
 		return "default"
 	}
 	return fmt.Sprint(n)
-}
-
-// logScratch says where the runs' files go and what creating one costs there, and under /tmp
-// when that differs (see FileCreateCost): the collector's CPU per device includes a few
-// creations.
-func logScratch(b *testing.B) {
-	dirs := []string{os.TempDir()}
-	if os.TempDir() != "/tmp" {
-		dirs = append(dirs, "/tmp")
-	}
-	for i, dir := range dirs {
-		cost, err := FileCreateCost(dir, 500)
-		what := "runs' files under"
-		if i > 0 {
-			what = "for comparison,"
-		}
-		if err != nil {
-			b.Logf("%s %s: file creation cost not measured: %v", what, dir, err)
-			continue
-		}
-		b.Logf("%s %s: creating a file costs %.3f ms of CPU (TMPDIR; make bench sets BENCH_TMPDIR)", what, dir, float64(cost.Microseconds())/1000)
-	}
 }
