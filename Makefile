@@ -43,14 +43,10 @@ demo: ## collect a simulated fleet on loopback and upload to a local OCA stand-i
 # BENCH_SIM_MAX_SESSIONS (collector default), BENCH_SIM_BIG=1 (adds 10,000 devices at
 # concurrency 500), BENCH_SSHD_DEVICES (200), BENCH_SSHD_CONCURRENCY (32). The sshd run needs
 # root and openssh-server (else it is skipped); parallel-ssh is compared when installed.
-# BENCH_TMPDIR (/var/tmp) holds the fleet runs' files: on this machine's image creating a file
-# under /tmp costs ~0.8 ms of kernel CPU, 25x what it costs elsewhere on the same disk, and a
-# collector creates a few per device (the benchmark logs the cost in both places).
-BENCH_TMPDIR ?= /var/tmp
 bench: ## micro-benchmarks, then fleet runs (simulator; real sshd vs xargs+ssh and parallel-ssh): markdown + bench-results/bench.csv
 	@mkdir -p bench-results
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count 1 ./collector/ ./upload/ ./devices/ | tee bench-results/go-bench.txt
-	set -o pipefail; TMPDIR=$(BENCH_TMPDIR) $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 90m ./internal/bench/ | tee bench-results/fleet-bench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 90m ./internal/bench/ | tee bench-results/fleet-bench.txt
 	@scripts/bench-table.sh bench-results/go-bench.txt bench-results/fleet-bench.txt bench-results/bench.csv | tee bench-results/bench.md
 
 clean: ## remove build and benchmark outputs
