@@ -158,7 +158,13 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 	}
 
 	p := pool.New().WithMaxGoroutines(r.concurrency)
+	spacing := rampSpacing(r.inv.Collection.RampUp, min(r.concurrency, len(targets)))
 	for i, dev := range targets {
+		if i > 0 && i < r.concurrency {
+			// The ramp-up: the first wave starts spread out, so its key exchanges do not all
+			// want the CPU (and the devices' AAA servers) in the same millisecond.
+			_ = sleepCtx(ctx, spacing) // interrupted: the devices left are marked skipped below
+		}
 		p.Go(func() {
 			if ctx.Err() != nil {
 				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands), Failed: len(dev.Commands),
@@ -281,4 +287,23 @@ func (r *Runner) logUpload(res *DeviceResult) {
 		return
 	}
 	r.log.Info("upload done", attrs...)
+}
+
+// Ramp-up defaults (collection.ramp_up unset): this long between the first wave's starts, and
+// the whole wave started within rampMax.
+const (
+	rampStep = 4 * time.Millisecond
+	rampMax  = time.Second
+)
+
+// rampSpacing is the pause between starting two devices of the first wave of n (one per
+// concurrency slot) for collection.ramp_up rampUp: that long in all, or the default.
+func rampSpacing(rampUp time.Duration, n int) time.Duration {
+	if n <= 1 || rampUp == 0 {
+		return 0
+	}
+	if rampUp == devices.RampUpAuto {
+		return min(rampStep, rampMax/time.Duration(n-1))
+	}
+	return rampUp / time.Duration(n-1)
 }

@@ -579,3 +579,43 @@ func TestDeviceGate(t *testing.T) {
 		t.Errorf("busy device was uploaded")
 	}
 }
+
+func TestRampUpSpreadsTheFirstWave(t *testing.T) {
+	f := newFleet(t)
+	for i := range 3 {
+		f.device(fmt.Sprintf("d%d", i), sshsim.Config{Commands: map[string]sshsim.Response{"true": sshsim.Stdout("")}}, "true")
+	}
+	f.inv.Collection.Concurrency = 3
+	f.inv.Collection.RampUp = 400 * time.Millisecond
+	_, res := f.run(context.Background())
+	for _, r := range res {
+		if r.Status != StatusOK {
+			t.Fatalf("%s: %s %v", r.Device.Name, r.Status, r.Err)
+		}
+	}
+	// Lower bounds only: the ramp waits at least this long, whatever the machine's speed.
+	if gap := res[1].Started.Sub(res[0].Started); gap < 200*time.Millisecond {
+		t.Errorf("second device started %s after the first, want >= 200ms", gap)
+	}
+	if gap := res[2].Started.Sub(res[0].Started); gap < 400*time.Millisecond {
+		t.Errorf("third device started %s after the first, want >= 400ms (ramp_up)", gap)
+	}
+}
+
+func TestRampSpacing(t *testing.T) {
+	for _, c := range []struct {
+		rampUp time.Duration
+		n      int
+		want   time.Duration
+	}{
+		{devices.RampUpAuto, 1, 0},                   // one device: nothing to spread
+		{devices.RampUpAuto, 64, rampStep},           // the default step...
+		{devices.RampUpAuto, 501, time.Second / 500}, // ...with the whole wave within a second
+		{0, 64, 0}, // ramp_up: 0 starts the wave at once
+		{630 * time.Millisecond, 64, 10 * time.Millisecond},
+	} {
+		if got := rampSpacing(c.rampUp, c.n); got != c.want {
+			t.Errorf("rampSpacing(%s, %d) = %s, want %s", c.rampUp, c.n, got, c.want)
+		}
+	}
+}

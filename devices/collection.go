@@ -11,10 +11,13 @@ import (
 )
 
 var collectionKeys = []string{
-	"concurrency", "login_rate", "connect_timeout", "command_timeout", "max_sessions",
+	"concurrency", "login_rate", "ramp_up", "connect_timeout", "command_timeout", "max_sessions",
 	"device_timeout", "retries", "framing", "template", "upload_partial",
 	"max_output_bytes", "max_device_bytes",
 }
+
+// RampUpAuto is Collection.RampUp's default: the collector picks the spread (see RampUp).
+const RampUpAuto time.Duration = -1
 
 // Built-in collection defaults, in one place so the documentation and the code agree.
 const (
@@ -32,6 +35,7 @@ const (
 func (d *decoder) collection(top map[string]entry) Collection {
 	c := Collection{
 		Concurrency:    defaultConcurrency,
+		RampUp:         RampUpAuto,
 		ConnectTimeout: defaultConnectTimeout,
 		CommandTimeout: defaultCommandTimeout,
 		MaxSessions:    defaultMaxSessions,
@@ -61,6 +65,11 @@ func (d *decoder) collection(top map[string]entry) Collection {
 			} else {
 				c.LoginRate = v
 			}
+		}
+	}
+	if e, ok := f["ramp_up"]; ok {
+		if v, ok := d.durationOrZero(e); ok {
+			c.RampUp = v
 		}
 	}
 	d.setDuration(f, "connect_timeout", &c.ConnectTimeout)

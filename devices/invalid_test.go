@@ -68,6 +68,7 @@ func TestLoadInvalid(t *testing.T) {
 			`:3:20: collection.connect_timeout: must be a duration like 30s, got "10 seconds"`,
 			`:4:20: collection.command_timeout: must be a duration like 30s, got "30"`,
 			`:5:19: collection.device_timeout: must be greater than 0, got "-1s"`,
+			`:6:12: collection.ramp_up: must not be negative, got "-2s"`,
 		}},
 		{"bad_types.yaml", []string{
 			`:1:10: version: must be an integer, got "1"`,

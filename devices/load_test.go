@@ -26,7 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("Upload = %+v, want nil without an upload section", inv.Upload)
 	}
 	wantColl := Collection{
-		Concurrency: 32, ConnectTimeout: 10 * time.Second, CommandTimeout: 60 * time.Second,
+		Concurrency: 32, RampUp: RampUpAuto, ConnectTimeout: 10 * time.Second, CommandTimeout: 60 * time.Second,
 		MaxSessions: 4, DeviceTimeout: 10 * time.Minute, Retries: 1, Framing: FramingMarkers,
 		MaxOutputBytes: 16 << 20, MaxDeviceBytes: 64 << 20,
 	}
@@ -67,6 +67,7 @@ output_dir: out/../collected
 collection:
   concurrency: 8
   login_rate: 2.5
+  ramp_up: 2s
   connect_timeout: 5s
   command_timeout: 2m
   max_sessions: 10
@@ -95,7 +96,7 @@ upload:
 	inv := mustLoad(t, path)
 	dir := filepath.Dir(path)
 	wantColl := Collection{
-		Concurrency: 8, LoginRate: 2.5, ConnectTimeout: 5 * time.Second, CommandTimeout: 2 * time.Minute,
+		Concurrency: 8, LoginRate: 2.5, RampUp: 2 * time.Second, ConnectTimeout: 5 * time.Second, CommandTimeout: 2 * time.Minute,
 		MaxSessions: 10, DeviceTimeout: time.Hour, Retries: 0, Framing: FramingTemplate,
 		Template: "{{.Index}} {{.Command}}\n{{.Output}}", UploadPartial: true,
 		MaxOutputBytes: 1024, MaxDeviceBytes: 4096,

@@ -58,8 +58,12 @@ type Inventory struct {
 
 // Collection holds the fleet-wide collection settings.
 type Collection struct {
-	Concurrency    int           // devices in flight; default 32
-	LoginRate      float64       // new SSH logins per second over the fleet; 0 = unlimited
+	Concurrency int     // devices in flight; default 32
+	LoginRate   float64 // new SSH logins per second over the fleet; 0 = unlimited
+	// RampUp spreads the first wave of devices (one per concurrency slot) over this long
+	// instead of starting them in the same instant; 0 starts them at once, RampUpAuto (the
+	// default) means 4 ms between starts, at most 1 s in all.
+	RampUp         time.Duration
 	ConnectTimeout time.Duration // TCP connect + SSH handshake + auth; default 10s
 	CommandTimeout time.Duration // one command; default 60s
 	MaxSessions    int           // default for devices; default 4

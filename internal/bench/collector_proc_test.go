@@ -233,6 +233,7 @@ func (m *metrics) addCollector(prefix string, r collectorRun, n int) {
 	m.add(prefix+"cpu_ms_per_device", ms(r.Proc.CPU())/float64(n))
 	m.add(prefix+"cpu_user_ms_per_device", ms(r.Proc.User)/float64(n))
 	m.add(prefix+"cpu_sys_ms_per_device", ms(r.Proc.Sys)/float64(n))
+	m.add(prefix+"disk_settle_s", r.Proc.Settle.Seconds())
 	if rt := r.Report.Runtime; rt != nil {
 		m.add(prefix+"peak_rss_mb", float64(rt.MaxRSSKB)/1024)
 		m.add(prefix+"goroutines_end", float64(rt.Goroutines))

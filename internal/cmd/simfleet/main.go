@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -35,7 +36,19 @@ import (
 // the two sockets of a proxied connection in flight.
 const fdsPerDevice = 4
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// SIMFLEET_CPUPROFILE names a file for a CPU profile of the whole run (performance work on
+	// the simulator, whose CPU is taken from the collector measured beside it).
+	if path := os.Getenv("SIMFLEET_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			code := run(os.Args[1:], os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			_ = f.Close()
+			os.Exit(code)
+		}
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 type options struct {
 	devices     int
