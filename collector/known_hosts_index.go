@@ -137,14 +137,14 @@ func (idx *knownHostsIndex) callback() ssh.HostKeyCallback {
 func (idx *knownHostsIndex) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	address := remote.String()
 	if _, _, err := net.SplitHostPort(address); err != nil {
-		return fmt.Errorf("knownhosts: SplitHostPort(%s): %v", address, err)
+		return fmt.Errorf("knownhosts: SplitHostPort(%s): %w", address, err)
 	}
 	if hostname != "" {
 		address = hostname
 	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
-		return fmt.Errorf("knownhosts: SplitHostPort(%s): %v", address, err)
+		return fmt.Errorf("knownhosts: SplitHostPort(%s): %w", address, err)
 	}
 	want := idx.keys[hostPort{host, port}]
 	blob := key.Marshal()

@@ -114,12 +114,6 @@ func (e *transcriptEncoder) bytes(b []byte) {
 	}
 }
 
-func (e *transcriptEncoder) byte(b byte) {
-	if e.err == nil {
-		e.err = e.w.WriteByte(b)
-	}
-}
-
 func (e *transcriptEncoder) key(indent int, name string) {
 	for range indent {
 		e.raw("  ")
