@@ -481,3 +481,21 @@ func TestBatchResumeAfterConnectionLost(t *testing.T) {
 		t.Errorf("bulk file %s", got.BulkFile)
 	}
 }
+
+// A program the host lacks, run directly by timeout(1) (a plain command): status 127 as from
+// the shell, and a message that names it, though in timeout's words rather than sh's.
+func TestBatchDriverMissingProgram(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout(1) here")
+	}
+	h := startPosixHost(t, posixHostConfig{})
+	d := newTestBatchDriver(5*time.Second, 1<<20, nil, &syncBuffer{})
+	records, errs := runDriver(context.Background(), d, h.dial(t), []string{"no-such-program-oca --version", "uname -s"})
+	if errs[0] != nil || records[0].ExitStatus != 127 || !strings.Contains(string(records[0].Output), "no-such-program-oca") {
+		t.Errorf("missing program: status %d output %q err %v; want 127 and a message naming it",
+			records[0].ExitStatus, records[0].Output, errs[0])
+	}
+	if errs[1] != nil || records[1].ExitStatus != 0 || len(records[1].Output) == 0 {
+		t.Errorf("the command after it: status %d output %q err %v", records[1].ExitStatus, records[1].Output, errs[1])
+	}
+}

@@ -61,11 +61,55 @@ func batchScript(nonce string, cmds []batchCommand, commandTimeout time.Duration
 		idx := strconv.Itoa(c.index)
 		q := shellQuote(c.command)
 		b.WriteString("printf '\\n" + nonce + " B " + idx + "\\n'\n")
-		b.WriteString("if [ \"$oca_t\" = 1 ]; then timeout -k " + kill + " " + secs + " /bin/sh -c " + q +
+		run := "/bin/sh -c " + q
+		if plainCommand(c.command) {
+			run = c.command // timeout(1) runs it itself: one exec fewer on the device
+		}
+		b.WriteString("if [ \"$oca_t\" = 1 ]; then timeout -k " + kill + " " + secs + " " + run +
 			" </dev/null 2>&1; else ( eval " + q + " ) </dev/null 2>&1; fi\n")
 		b.WriteString("printf '\\n" + nonce + " E " + idx + " %d\\n' \"$?\"\n")
 	}
 	return b.Bytes()
+}
+
+// shellWords are the first words timeout(1) cannot run as a program, or would run as a
+// different one: the shell's reserved words and builtins (POSIX's and the common extensions),
+// including those that also exist as programs (echo, printf, kill, test...), whose builtin
+// behaviour the one-by-one exec (`sh -c`) would give.
+var shellWords = map[string]bool{
+	"!": true, "{": true, "}": true, "case": true, "do": true, "done": true, "elif": true, "else": true,
+	"esac": true, "fi": true, "for": true, "function": true, "if": true, "in": true, "select": true,
+	"then": true, "time": true, "until": true, "while": true,
+	".": true, ":": true, "[": true, "alias": true, "bg": true, "break": true, "builtin": true, "cd": true,
+	"command": true, "continue": true, "declare": true, "echo": true, "eval": true, "exec": true,
+	"exit": true, "export": true, "false": true, "fc": true, "fg": true, "getopts": true, "hash": true,
+	"jobs": true, "kill": true, "let": true, "local": true, "printf": true, "pwd": true, "read": true,
+	"readonly": true, "return": true, "set": true, "shift": true, "source": true, "test": true,
+	"times": true, "trap": true, "true": true, "type": true, "typeset": true, "ulimit": true,
+	"umask": true, "unalias": true, "unset": true, "wait": true,
+}
+
+// plainCommand reports whether the shell would run command as it is, a program and its
+// arguments, with nothing to expand, quote, redirect or chain, so timeout(1) can run it
+// without a `sh -c` between: words of letters, digits and _ . / : = @ % + , - separated by
+// single spaces, the first neither a builtin nor a reserved word nor an assignment. The one
+// visible difference is the message for a program the host does not have: timeout's
+// "failed to run command" instead of the shell's "not found" (the status is 127 either way).
+func plainCommand(command string) bool {
+	if command == "" || command[0] == ' ' || command[len(command)-1] == ' ' || strings.Contains(command, "  ") {
+		return false
+	}
+	for i := 0; i < len(command); i++ {
+		c := command[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("_./:=@%+,- ", c) >= 0:
+		default:
+			return false
+		}
+	}
+	first, _, _ := strings.Cut(command, " ")
+	return !shellWords[first] && !strings.Contains(first, "=")
 }
 
 // shellQuote quotes s as one single-quoted shell word: inside single quotes nothing is special

@@ -231,6 +231,34 @@ func TestBatchScriptQuotingAndNonce(t *testing.T) {
 	}
 }
 
+func TestBatchScriptRunsPlainCommandsWithoutAShell(t *testing.T) {
+	nonce := newBatchNonce()
+	script := string(batchScript(nonce, []batchCommand{{index: 0, command: "systemctl list-unit-files --type=service --no-pager"}}, time.Minute))
+	for _, want := range []string{
+		`timeout -k 5 60 systemctl list-unit-files --type=service --no-pager </dev/null 2>&1; else ( eval 'systemctl list-unit-files --type=service --no-pager' )`,
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("script lacks %s:\n%s", want, script)
+		}
+	}
+}
+
+func TestPlainCommand(t *testing.T) {
+	for _, c := range []string{"uname -a", "cat /etc/os-release", "ip -o addr show", "ss -tulpn",
+		"systemctl list-unit-files --type=service --no-pager", "stat -c %a /etc/passwd", "sysctl net.ipv4.ip_forward=1"} {
+		if !plainCommand(c) {
+			t.Errorf("plainCommand(%q) = false, want true", c)
+		}
+	}
+	for _, c := range []string{"", "umask", "echo hi", "printf x", "pwd", "true", "cd /", "if true", "FOO=1 env",
+		"cat /etc/*.conf", "ls ~", "cat a|grep b", "sysctl -a 2>/dev/null", "cat 'x y'", "a  b", " a", "a ", "a\tb",
+		"echo $HOME", "a;b", "a && b", "(a)", "cat a#b", "ls [ab]", "f {a,b}"} {
+		if plainCommand(c) {
+			t.Errorf("plainCommand(%q) = true, want false", c)
+		}
+	}
+}
+
 // TestFrameParserZeroAllocs holds the parser to its promise: no allocation per byte, or per
 // chunk, once constructed (the sink's own copies aside).
 func TestFrameParserZeroAllocs(t *testing.T) {

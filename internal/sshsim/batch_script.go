@@ -190,15 +190,32 @@ func parsePrintf(s string) (batchStmt, error) {
 }
 
 // parseRun parses the rest of a command run after runPrefix:
-// `-k K S /bin/sh -c 'Q' </dev/null 2>&1; else ( eval 'Q' ) </dev/null 2>&1; fi`.
+// `-k K S /bin/sh -c 'Q' </dev/null 2>&1; else ( eval 'Q' ) </dev/null 2>&1; fi`, or, for a
+// plain command (a program and its arguments), `-k K S Q </dev/null 2>&1; else ...`.
 func parseRun(s string) (string, error) {
-	sh := strings.Index(s, runShell)
-	if sh < 0 || !strings.HasPrefix(s, "-k ") || strings.ContainsAny(s[:sh], "'\"$;") {
+	if !strings.HasPrefix(s, "-k ") {
 		return "", errors.New("unsupported timeout arguments")
 	}
-	q1, rest, err := shellWord(s[sh+len(runShell):])
-	if err != nil {
-		return "", err
+	var q1, rest string
+	if sh := strings.Index(s, runShell); sh >= 0 {
+		if strings.ContainsAny(s[:sh], "'\"$;") {
+			return "", errors.New("unsupported timeout arguments")
+		}
+		var err error
+		if q1, rest, err = shellWord(s[sh+len(runShell):]); err != nil {
+			return "", err
+		}
+	} else {
+		// "-k K S " then the command as it is, up to the redirections.
+		args := strings.SplitN(s, " ", 4)
+		end := strings.Index(s, runElse)
+		if len(args) < 4 || end < 0 || end < len(s)-len(args[3]) {
+			return "", errors.New("unsupported command run")
+		}
+		q1, rest = s[len(s)-len(args[3]):end], s[end:]
+		if strings.ContainsAny(q1, "'\"$;|&<>()`\\*?[]{}~#") || q1 == "" {
+			return "", errors.New("a command timeout(1) runs directly must be plain")
+		}
 	}
 	if !strings.HasPrefix(rest, runElse) {
 		return "", errors.New("unsupported command run")

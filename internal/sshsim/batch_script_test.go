@@ -34,7 +34,7 @@ two' </dev/null 2>&1; else ( eval 'echo '\''x'\''
 two' ) </dev/null 2>&1; fi
 printf '\nN E 0 %d\n' "$?"
 printf '\nN B 1\n'
-if [ "$oca_t" = 1 ]; then timeout -k 5 2 /bin/sh -c 'fail' </dev/null 2>&1; else ( eval 'fail' ) </dev/null 2>&1; fi
+if [ "$oca_t" = 1 ]; then timeout -k 5 2 fail </dev/null 2>&1; else ( eval 'fail' ) </dev/null 2>&1; fi
 printf '\nN E 1 %d\n' "$?"
 `
 
@@ -61,7 +61,9 @@ func TestBatchScriptRefusesOtherShell(t *testing.T) {
 		"plain command":    "ls\n",
 		"no probe":         strings.SplitN(testScript, "\n", 2)[1],
 		"printf argument":  strings.Replace(testScript, `"$oca_t"`, `"$HOME"`, 1),
-		"branches differ":  strings.Replace(testScript, `-c 'fail'`, `-c 'ls'`, 1),
+		"branches differ":  strings.Replace(testScript, `-c 'echo`, `-c 'ls`, 1),
+		"plain differs":    strings.Replace(testScript, `5 2 fail <`, `5 2 ls <`, 1),
+		"plain not plain":  strings.Replace(testScript, `5 2 fail <`, `5 2 fail;ls <`, 1),
 		"unterminated":     testScript + "printf 'x\n",
 		"unsupported verb": strings.Replace(testScript, "%d", "%x", 1),
 	} {
