@@ -34,6 +34,7 @@ const (
 // is put on the wire (every byte, half each way) so the handshake and authentication pay it as
 // over a real link; BENCH_SIM_WAN=0 charges it per channel open and request instead.
 func BenchmarkFleetSim(b *testing.B) {
+	settleBeforeMeasure.Store(true)
 	devices := envInt(b, envSimDevices, 200)
 	conc := envInt(b, envSimConcurrency, 64)
 	addrs := envIntZero(b, envSimAddresses)
