@@ -208,3 +208,26 @@ func BenchmarkNormalize(b *testing.B) {
 		dst = AppendNormalized(dst[:0], raw)
 	}
 }
+
+// FuzzPrefixScanners: the eight-bytes-at-a-time scanners of the normaliser and the transcript
+// encoder agree with a byte-by-byte loop on any input.
+func FuzzPrefixScanners(f *testing.F) {
+	f.Add([]byte("interface Gi0/1 description uplink\r\n"))
+	f.Add([]byte("0123456789abcdef\x7f\x80\x1f \"\\~"))
+	f.Add(bytes.Repeat([]byte{0x20, 0x7e, 0x7f, 0xff}, 5))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		printable, plain := 0, 0
+		for printable < len(s) && s[printable] >= 0x20 && s[printable] < 0x7f {
+			printable++
+		}
+		for plain < len(s) && s[plain] >= 0x20 && s[plain] < 0x80 && s[plain] != '"' && s[plain] != '\\' {
+			plain++
+		}
+		if got := printablePrefix(s); got != printable {
+			t.Errorf("printablePrefix(%q) = %d, want %d", s, got, printable)
+		}
+		if got := plainPrefix(s); got != plain {
+			t.Errorf("plainPrefix(%q) = %d, want %d", s, got, plain)
+		}
+	})
+}
