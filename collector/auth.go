@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -19,11 +20,11 @@ import (
 // password, as OpenSSH does; a password is offered both as "password" and as
 // keyboard-interactive, which many network OSes require. The returned closer releases the
 // agent connection, if any.
-func authMethods(c devices.Credential) ([]ssh.AuthMethod, func(), error) {
+func authMethods(c devices.Credential, keys *signerCache) ([]ssh.AuthMethod, func(), error) {
 	var methods []ssh.AuthMethod
 	closer := func() {}
 	if c.PrivateKey != "" {
-		signer, err := loadPrivateKey(c)
+		signer, err := keys.load(c)
 		if err != nil {
 			return nil, closer, classError(ErrCredential, err)
 		}
@@ -68,6 +69,43 @@ func answerPassword(pw devices.Secret) ssh.KeyboardInteractiveChallenge {
 		}
 		return answers, nil
 	}
+}
+
+// signerCache holds each credential's private key, read, parsed and decrypted once per run:
+// an encrypted OpenSSH key costs its bcrypt rounds (tens to hundreds of milliseconds of CPU)
+// to decrypt, and every device of the fleet logs in with one of a few keys. The first login
+// of a credential loads it; the others that arrive meanwhile wait for that load and share its
+// result, error included.
+type signerCache struct {
+	mu   sync.Mutex
+	keys map[signerKey]*cachedSigner
+}
+
+type signerKey struct{ credential, path string }
+
+type cachedSigner struct {
+	once   sync.Once
+	signer ssh.Signer
+	err    error
+}
+
+func newSignerCache() *signerCache { return &signerCache{keys: map[signerKey]*cachedSigner{}} }
+
+// load returns c's signer, loading it on first use. A nil cache loads every time.
+func (k *signerCache) load(c devices.Credential) (ssh.Signer, error) {
+	if k == nil {
+		return loadPrivateKey(c)
+	}
+	id := signerKey{c.Name, c.PrivateKey}
+	k.mu.Lock()
+	e := k.keys[id]
+	if e == nil {
+		e = &cachedSigner{}
+		k.keys[id] = e
+	}
+	k.mu.Unlock()
+	e.once.Do(func() { e.signer, e.err = loadPrivateKey(c) })
+	return e.signer, e.err
 }
 
 // loadPrivateKey reads and parses the credential's key, refusing one that group or others can

@@ -144,7 +144,7 @@ func (r *Runner) login(ctx context.Context, d Dialer, ep endpoint) (*ssh.Client,
 	if err := algos.apply(cfg, ep.addr, known); err != nil {
 		return nil, err
 	}
-	methods, release, err := authMethods(ep.cred)
+	methods, release, err := authMethods(ep.cred, r.signers)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ type Runner struct {
 	renderer   *Renderer
 	hostKeys   *hostKeys
 	pacer      *pacer
+	signers    *signerCache // private keys, loaded once per run
 	// writeBufs pools *writeBuffers: only the devices writing their files at the moment hold one.
 	writeBufs sync.Pool
 }
@@ -108,6 +109,7 @@ func NewRunner(inv *devices.Inventory, opts ...Option) (*Runner, error) {
 		return nil, fmt.Errorf("framing: %w", err)
 	}
 	r.hostKeys = newHostKeys(r.log)
+	r.signers = newSignerCache()
 	r.pacer = newPacer(inv.Collection.LoginRate)
 	return r, nil
 }
