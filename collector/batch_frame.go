@@ -92,9 +92,10 @@ var shellWords = map[string]bool{
 // plainCommand reports whether the shell would run command as it is, a program and its
 // arguments, with nothing to expand, quote, redirect or chain, so timeout(1) can run it
 // without a `sh -c` between: words of letters, digits and _ . / : = @ % + , - separated by
-// single spaces, the first neither a builtin nor a reserved word nor an assignment. The one
-// visible difference is the message for a program the host does not have: timeout's
-// "failed to run command" instead of the shell's "not found" (the status is 127 either way).
+// single spaces, the first neither a builtin nor a reserved word nor an assignment nor
+// option-like (timeout(1) could take it for its own). The one visible difference is the
+// message for a program the host does not have: timeout's "failed to run command" instead of
+// the shell's "not found" (the status is 127 either way).
 func plainCommand(command string) bool {
 	if command == "" || command[0] == ' ' || command[len(command)-1] == ' ' || strings.Contains(command, "  ") {
 		return false
@@ -109,7 +110,7 @@ func plainCommand(command string) bool {
 		}
 	}
 	first, _, _ := strings.Cut(command, " ")
-	return !shellWords[first] && !strings.Contains(first, "=")
+	return !shellWords[first] && !strings.Contains(first, "=") && first[0] != '-'
 }
 
 // shellQuote quotes s as one single-quoted shell word: inside single quotes nothing is special

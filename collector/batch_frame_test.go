@@ -252,7 +252,7 @@ func TestPlainCommand(t *testing.T) {
 	}
 	for _, c := range []string{"", "umask", "echo hi", "printf x", "pwd", "true", "cd /", "if true", "FOO=1 env",
 		"cat /etc/*.conf", "ls ~", "cat a|grep b", "sysctl -a 2>/dev/null", "cat 'x y'", "a  b", " a", "a ", "a\tb",
-		"echo $HOME", "a;b", "a && b", "(a)", "cat a#b", "ls [ab]", "f {a,b}"} {
+		"echo $HOME", "-x", "--help me", "a;b", "a && b", "(a)", "cat a#b", "ls [ab]", "f {a,b}"} {
 		if plainCommand(c) {
 			t.Errorf("plainCommand(%q) = true, want false", c)
 		}
