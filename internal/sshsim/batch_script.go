@@ -263,7 +263,7 @@ func (c *conn) runBatch(ch ssh.Channel, stop <-chan struct{}) {
 			if st.arg != "" {
 				text = strings.Replace(strings.Replace(text, "%s", vars[st.arg], 1), "%d", vars[st.arg], 1)
 			}
-			if _, err := io.WriteString(ch, text); err != nil {
+			if err := writeString(ch, text); err != nil {
 				return
 			}
 			vars["?"] = "0"

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -119,7 +120,7 @@ func (c *conn) play(ch ssh.Channel, r Response, stop <-chan struct{}, merged boo
 			w = ch.Stderr()
 		}
 		if len(data) > 0 {
-			if _, err := io.WriteString(w, data); err != nil {
+			if err := writeString(w, data); err != nil {
 				return false
 			}
 		}
@@ -167,4 +168,24 @@ func (c *conn) disconnect() {
 		_ = tc.CloseWrite()
 	}
 	_ = c.nc.Close()
+}
+
+// chunkBufs holds the buffers writeString copies output through.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writeString writes s to w a piece at a time through a pooled buffer. io.WriteString would
+// convert all of s to a fresh []byte: the simulator's outputs are shared strings of up to tens
+// of KiB, played by every device, and that garbage is CPU taken from the collector measured
+// beside the simulator. An ssh.Channel has copied the data into packets when Write returns.
+func writeString(w io.Writer, s string) error {
+	bp := chunkBufs.Get().(*[]byte)
+	defer chunkBufs.Put(bp)
+	for len(s) > 0 {
+		n := copy(*bp, s)
+		if _, err := w.Write((*bp)[:n]); err != nil {
+			return err
+		}
+		s = s[n:]
+	}
+	return nil
 }
