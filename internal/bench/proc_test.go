@@ -204,3 +204,12 @@ func fileCreateCost(dir string, n int) (time.Duration, error) {
 	used := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
 	return time.Duration(used) / time.Duration(n), nil
 }
+
+// processCPU is the user plus system CPU this process has used so far.
+func processCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}

@@ -139,7 +139,13 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 		runs++
 		before := gw.uploads()
 		simBefore, simErr := procCPU(fleet.cmd.Process.Pid)
+		selfBefore, selfErr := processCPU()
 		r := runCollector(tb, collectorBin, inv, &gw, timeout)
+		if selfAfter, err := processCPU(); err == nil && selfErr == nil {
+			// This test process during the run is the fake gateway (and the wait for the
+			// collector): more CPU on the two cores the collector and simulator share.
+			m.add("gateway_cpu_ms_per_device", ms(selfAfter-selfBefore)/float64(p.Devices))
+		}
 		if simAfter, err := procCPU(fleet.cmd.Process.Pid); err == nil && simErr == nil {
 			// The peer's share of the machine: with collector and simulator on two cores,
 			// either one's CPU delays the other's round trips.
