@@ -80,12 +80,19 @@ func (s *Spool) Dir() string { return s.dir }
 // Put places a copy of srcPath in the spool as the pending file of assetUUID, replacing any
 // older entry for that asset (its attempts are reset). The copy is a hard link when srcPath is
 // on the same file system and already mode 0600, a full copy otherwise; either way it
-// appears atomically with mode 0600, and is on disk when Put returns.
-//
-// A hard link shares srcPath's data, which Put does not fsync again: srcPath must already be
-// durable, as files written with the collector's WriteFileAtomic are (the run's bulk files,
-// `collector render`'s output). A full copy is fsynced before it is renamed into place.
+// appears atomically with mode 0600, with its data on disk, and is durable when Put returns.
 func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
+	return s.putFile(assetUUID, srcPath, runID, true)
+}
+
+// PutSynced is Put for a srcPath whose data is already on disk, as the collector's
+// WriteFileAtomic leaves the files it writes (a run's bulk files, `collector render`'s
+// output): a hard link to it is not fsynced again, which costs a journal commit per file.
+func (s *Spool) PutSynced(assetUUID, srcPath, runID string) (Entry, error) {
+	return s.putFile(assetUUID, srcPath, runID, false)
+}
+
+func (s *Spool) putFile(assetUUID, srcPath, runID string, syncSrc bool) (Entry, error) {
 	if !ValidAssetUUID(assetUUID) {
 		return Entry{}, fmt.Errorf("spool put %q: %w", assetUUID, ErrInvalidAssetUUID)
 	}
@@ -100,7 +107,14 @@ func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
 	}
-	e, err := s.put(assetUUID, src, runID, st.Mode().Perm() == 0o600)
+	linkable := st.Mode().Perm() == 0o600
+	if linkable && syncSrc {
+		// The data must be on disk before a name in the spool points at it.
+		if err := syncFile(src); err != nil {
+			return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
+		}
+	}
+	e, err := s.put(assetUUID, src, runID, linkable)
 	if err != nil {
 		return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
 	}

@@ -271,3 +271,43 @@ func TestSpoolPutOfTheSpooledFileItself(t *testing.T) {
 		t.Errorf("entry = %+v, content %q", got, data)
 	}
 }
+
+// Put and PutSynced both link a 0600 source on the same file system (Put fsyncs its data
+// first) and copy any other; a second put of an asset replaces its entry.
+func TestSpoolPutAndPutSyncedLinkOrCopy(t *testing.T) {
+	for name, put := range map[string]func(*Spool, string, string, string) (Entry, error){
+		"Put": (*Spool).Put, "PutSynced": (*Spool).PutSynced,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openTestSpool(t)
+			const uuid = "6f1e3b0c-1d2e-4f5a-8b9c-0d1e2f3a4b5c"
+			linked := writeFileMode(t, "linked\n", 0o600)
+			e, err := put(s, uuid, linked, "r1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.Stat(linked)
+			b, _ := os.Stat(e.Path)
+			if !os.SameFile(a, b) {
+				t.Error("a 0600 source was copied, want a hard link")
+			}
+			copied := writeFileMode(t, "copied\n", 0o644)
+			if e, err = put(s, uuid, copied, "r2"); err != nil {
+				t.Fatal(err)
+			}
+			c, _ := os.Stat(copied)
+			d, _ := os.Stat(e.Path)
+			if os.SameFile(c, d) {
+				t.Error("a 0644 source was linked, want a 0600 copy")
+			}
+			assertMode(t, e.Path, 0o600)
+			got, ok, err := s.Get(uuid)
+			if err != nil || !ok || got.RunID != "r2" {
+				t.Fatalf("entry after the second put: %+v ok %v err %v", got, ok, err)
+			}
+			if data, _ := os.ReadFile(got.Path); string(data) != "copied\n" {
+				t.Errorf("spooled content %q, want the second source", data)
+			}
+		})
+	}
+}

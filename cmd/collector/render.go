@@ -76,7 +76,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		note := ""
 		if e, ok := spooled[absPath(out)]; ok {
-			if _, err := spool.Put(e.AssetUUID, out, e.RunID); err != nil {
+			if _, err := spool.PutSynced(e.AssetUUID, out, e.RunID); err != nil { // WriteBulk fsynced it
 				fmt.Fprintf(stderr, "collector render: re-stage %s in the spool: %v\n", out, err)
 				code = exitFailures
 			} else {
