@@ -1,9 +1,6 @@
 package collector
 
-import (
-	"encoding/binary"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // Control bytes the normaliser acts on (besides '\t', '\n' and '\r').
 const (
@@ -44,25 +41,6 @@ const replacementChar = "\uFFFD"
 //
 // It makes one pass over raw and allocates nothing when dst has room, so a caller rendering many
 // commands reuses one buffer. The result is idempotent: normalising it again changes nothing.
-// printablePrefix returns how many leading bytes of s are printable ASCII (0x20 to 0x7e),
-// testing eight bytes at a time: no byte below 0x20 (the has-less test) and none at 0x7f or
-// above (adding one sets a top bit). Both tests are exact for "any byte": a carry or borrow
-// only follows a byte that already matched.
-func printablePrefix(s []byte) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	k := 0
-	for ; k+8 <= len(s); k += 8 {
-		x := binary.LittleEndian.Uint64(s[k:])
-		if ((x-lo*0x20)&^x|(x+lo)|x)&hi != 0 {
-			break
-		}
-	}
-	for k < len(s) && s[k] >= 0x20 && s[k] < ctlDEL {
-		k++
-	}
-	return k
-}
-
 func AppendNormalized(dst, raw []byte) []byte {
 	start := len(dst)
 	lineStart := start // where the current output line begins in dst

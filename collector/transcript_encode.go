@@ -3,7 +3,6 @@ package collector
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/binary"
 	"io"
 	"strconv"
 	"time"
@@ -153,35 +152,6 @@ func (e *transcriptEncoder) timeField(indent int, name string, t time.Time) {
 // jsonBytes writes s as a JSON string escaped exactly as encoding/json does with
 // HTML escaping off: '"' and '\\', control characters (\b \f \n \r \t or \u00XX), U+2028 and
 // U+2029. Runs of bytes that need no escape are written straight from s.
-// jsonPlain marks the bytes a JSON string holds as they are: printable ASCII but the quote and
-// the backslash. The scan for the next byte to escape is one table lookup per byte.
-var jsonPlain = func() (t [256]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
-
-// plainPrefix returns how many leading bytes of s a JSON string holds as they are, testing
-// eight bytes at a time: none is a control character, a quote, a backslash or non-ASCII.
-func plainPrefix(s []byte) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	k := 0
-	for ; k+8 <= len(s); k += 8 {
-		x := binary.LittleEndian.Uint64(s[k:])
-		q, bs := x^(lo*'"'), x^(lo*'\\')
-		// A byte is zero in q or bs, below 0x20, or has its top bit set: the classic
-		// has-zero and has-less tests, exact for "any byte" (borrows only follow a hit).
-		if ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x|x)&hi != 0 {
-			break
-		}
-	}
-	for k < len(s) && jsonPlain[s[k]] {
-		k++
-	}
-	return k
-}
-
 func (e *transcriptEncoder) jsonBytes(s []byte) {
 	const hex = "0123456789abcdef"
 	const longest = len(`\ufffd`) // the longest escape, and room to spare for the quote
