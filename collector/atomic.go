@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/oca-collector/collector/internal/dirsync"
 )
 
 // tempInfix separates the target's base name from the random suffix in temporary file names.
@@ -85,20 +87,7 @@ func writeFileAtomic(path string, bw *bufio.Writer, syncDirAfter bool, write fun
 	if !syncDirAfter {
 		return nil
 	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory so a rename in it is on disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	if err := d.Sync(); err != nil {
-		_ = d.Close()
-		return err
-	}
-	return d.Close()
+	return dirsync.Fsync(dir)
 }
 
 // IsTempFile reports whether name (a base name or a path) is one of WriteFileAtomic's temporary

@@ -5,7 +5,6 @@
 package dirsync
 
 import (
-	"fmt"
 	"os"
 	"sync"
 )
@@ -13,7 +12,7 @@ import (
 // Syncer fsyncs one directory on behalf of any number of goroutines.
 type Syncer struct {
 	dir   string
-	fsync func(dir string) error // fsyncDir; tests substitute one they control
+	fsync func(dir string) error // Fsync; tests substitute one they control
 	// queued, when set (by tests), is called once a caller that does not lead has joined
 	// its round.
 	queued func()
@@ -30,10 +29,7 @@ type round struct {
 }
 
 // New returns a Syncer for dir.
-func New(dir string) *Syncer { return &Syncer{dir: dir, fsync: fsyncDir} }
-
-// Dir is the directory the Syncer fsyncs.
-func (s *Syncer) Dir() string { return s.dir }
+func New(dir string) *Syncer { return &Syncer{dir: dir, fsync: Fsync} }
 
 // Sync returns once a directory fsync that started after the call has finished, with that
 // fsync's error. Changes the caller made to the directory before calling are then on disk.
@@ -75,17 +71,16 @@ func (s *Syncer) run(r *round) {
 	}
 }
 
-func fsyncDir(dir string) error {
+// Fsync fsyncs dir once, so the renames, links and unlinks already made in it are on disk. Its
+// errors are the os package's, which name the directory.
+func Fsync(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
+		return err
 	}
 	err = d.Sync()
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return err
 }
