@@ -91,11 +91,8 @@ type cachedSigner struct {
 
 func newSignerCache() *signerCache { return &signerCache{keys: map[signerKey]*cachedSigner{}} }
 
-// load returns c's signer, loading it on first use. A nil cache loads every time.
+// load returns c's signer, loading it on first use.
 func (k *signerCache) load(c devices.Credential) (ssh.Signer, error) {
-	if k == nil {
-		return loadPrivateKey(c)
-	}
 	id := signerKey{c.Name, c.PrivateKey}
 	k.mu.Lock()
 	e := k.keys[id]
