@@ -33,6 +33,7 @@ type knownHostsFile struct {
 	// remembered in added so they match later devices without re-reading the file.
 	callback ssh.HostKeyCallback
 	missing  bool // the file did not exist when read
+	indexed  bool // callback is a knownHostsIndex's, not x/crypto's line scan
 	added    map[string]ssh.PublicKey
 }
 
@@ -53,7 +54,7 @@ func (h *hostKeys) file(path string) (*knownHostsFile, error) {
 		return nil, fmt.Errorf("read known_hosts %s: %w", path, err)
 	default:
 		if idx, ok := indexKnownHosts(path, data); ok {
-			f.callback = idx.callback()
+			f.callback, f.indexed = idx.callback(), true
 			break
 		}
 		// Markers, hashed hosts or patterns: x/crypto's matcher, which reads the file again.

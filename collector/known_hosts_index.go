@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -82,14 +83,14 @@ func parsePlainKnownHost(line []byte) (addrs []hostPort, key ssh.PublicKey, ok b
 	if key, err = ssh.ParsePublicKey(raw); err != nil || key.Type() != keyType {
 		return nil, nil, false
 	}
-	for _, p := range bytes.Split([]byte(hosts), []byte{','}) {
-		if len(p) == 0 {
+	for p := range strings.SplitSeq(hosts, ",") {
+		if p == "" {
 			continue
 		}
-		if bytes.ContainsAny(p, "*?!") {
+		if strings.ContainsAny(p, "*?!") {
 			return nil, nil, false
 		}
-		a, ok := knownHostsAddr(string(p))
+		a, ok := knownHostsAddr(p)
 		if !ok {
 			return nil, nil, false
 		}

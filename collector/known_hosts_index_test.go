@@ -169,6 +169,9 @@ func TestHostKeysUseIndexAtScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !f.indexed {
+		t.Fatal("a file of plain entries is checked by x/crypto's line scan, not the index")
+	}
 	remote := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 12345}
 	if err := f.callback("127.0.0.1:12345", remote, keys[1]); err != nil {
 		t.Errorf("known key refused: %v", err)
@@ -182,6 +185,19 @@ func TestHostKeysUseIndexAtScale(t *testing.T) {
 	}
 	if algos := h.knownAlgorithms(f, "127.0.0.1:12345"); len(algos) != 1 || algos[0] != ssh.KeyAlgoED25519 {
 		t.Errorf("known algorithms = %v, want [%s]", algos, ssh.KeyAlgoED25519)
+	}
+
+	// One hashed line sends the whole file to x/crypto, which still knows every host.
+	hashed := writeKnownHostsFile(t, b.String()+knownhosts.Line([]string{knownhosts.HashHostname("r1.example.net")}, keys[0])+"\n")
+	g, err := h.file(hashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.indexed {
+		t.Error("a file with a hashed host was indexed")
+	}
+	if err := g.callback("127.0.0.1:12345", remote, keys[1]); err != nil {
+		t.Errorf("known key refused by x/crypto's matcher: %v", err)
 	}
 }
 
