@@ -207,15 +207,18 @@ func parseRun(s string) (string, error) {
 		}
 	} else {
 		// "-k K S " then the command as it is, up to the redirections.
-		args := strings.SplitN(s, " ", 4)
-		end := strings.Index(s, runElse)
-		if len(args) < 4 || end < 0 || end < len(s)-len(args[3]) {
+		fields := strings.SplitN(s, " ", 4)
+		if len(fields) < 4 {
 			return "", errors.New("unsupported command run")
 		}
-		q1, rest = s[len(s)-len(args[3]):end], s[end:]
-		if strings.ContainsAny(q1, "'\"$;|&<>()`\\*?[]{}~#") || q1 == "" {
+		cmd, after, ok := strings.Cut(fields[3], runElse)
+		if !ok {
+			return "", errors.New("unsupported command run")
+		}
+		if cmd == "" || strings.ContainsAny(cmd, "'\"$;|&<>()`\\*?[]{}~#") {
 			return "", errors.New("a command timeout(1) runs directly must be plain")
 		}
+		q1, rest = cmd, runElse+after
 	}
 	if !strings.HasPrefix(rest, runElse) {
 		return "", errors.New("unsupported command run")
