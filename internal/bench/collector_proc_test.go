@@ -107,10 +107,6 @@ func runCollector(tb testing.TB, bin, inventory string, gw *gateway, timeout tim
 	cmd := exec.Command(bin, append([]string{"run", "-i", inventory, "--report", report, "--log-format", "json"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = baseEnv(dir)
-	if prof := os.Getenv("OCA_COLLECTOR_CPUPROFILE"); prof != "" {
-		// Performance work: the collector's own profile (see cmd/collector/profile.go).
-		cmd.Env = append(cmd.Env, "OCA_COLLECTOR_CPUPROFILE="+prof)
-	}
 	if gw != nil {
 		cmd.Env = append(cmd.Env, gatewayUserEnv+"="+gatewayUser, gatewayPassEnv+"="+gw.Password)
 	}

@@ -74,8 +74,17 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 
 // baseEnv is the environment every measured process gets: nothing from the caller's, so an
 // SSH agent, proxy settings or ~/.ssh never change what is measured.
+//
+// The one exception is the CPU profile knobs of performance work (OCA_COLLECTOR_CPUPROFILE,
+// SIMFLEET_CPUPROFILE), passed on when set: each program reads only its own.
 func baseEnv(home string) []string {
-	return []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + home, "LC_ALL=C"}
+	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + home, "LC_ALL=C"}
+	for _, name := range []string{"OCA_COLLECTOR_CPUPROFILE", "SIMFLEET_CPUPROFILE"} {
+		if v := os.Getenv(name); v != "" {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 // tail returns the last n lines of a file, for failure messages.
@@ -203,13 +212,4 @@ func fileCreateCost(dir string, n int) (time.Duration, error) {
 	}
 	used := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
 	return time.Duration(used) / time.Duration(n), nil
-}
-
-// processCPU is the user plus system CPU this process has used so far.
-func processCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }

@@ -139,9 +139,9 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 		runs++
 		before := gw.uploads()
 		simBefore, simErr := procCPU(fleet.cmd.Process.Pid)
-		selfBefore, selfErr := processCPU()
+		selfBefore, selfErr := procCPU(os.Getpid())
 		r := runCollector(tb, collectorBin, inv, &gw, timeout)
-		if selfAfter, err := processCPU(); err == nil && selfErr == nil {
+		if selfAfter, err := procCPU(os.Getpid()); err == nil && selfErr == nil {
 			// This test process during the run is the fake gateway (and the wait for the
 			// collector): more CPU on the two cores the collector and simulator share.
 			m.add("gateway_cpu_ms_per_device", ms(selfAfter-selfBefore)/float64(p.Devices))

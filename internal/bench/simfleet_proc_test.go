@@ -69,9 +69,6 @@ func startSimFleet(tb testing.TB, bin, commandFile string, p simParams) *simFlee
 	}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = baseEnv(dir)
-	if prof := os.Getenv("SIMFLEET_CPUPROFILE"); prof != "" {
-		s.cmd.Env = append(s.cmd.Env, "SIMFLEET_CPUPROFILE="+prof)
-	}
 	s.cmd.Stdout, s.cmd.Stderr = w, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = s.cmd.Start()

@@ -39,15 +39,35 @@ const fdsPerDevice = 4
 func main() {
 	// SIMFLEET_CPUPROFILE names a file for a CPU profile of the whole run (performance work on
 	// the simulator, whose CPU is taken from the collector measured beside it).
-	if path := os.Getenv("SIMFLEET_CPUPROFILE"); path != "" {
-		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
-			code := run(os.Args[1:], os.Stdout, os.Stderr)
-			pprof.StopCPUProfile()
+	stop := startCPUProfile(os.Getenv("SIMFLEET_CPUPROFILE"))
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startCPUProfile profiles the process into path (nothing when path is empty) and returns the
+// function that ends the profile. A profile that cannot be written is reported on stderr and
+// the simulator runs anyway.
+func startCPUProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
 			_ = f.Close()
-			os.Exit(code)
 		}
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "simfleet: cpu profile: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "simfleet: cpu profile: %v\n", err)
+		}
+	}
 }
 
 type options struct {
