@@ -491,8 +491,11 @@ func TestBatchDriverMissingProgram(t *testing.T) {
 	h := startPosixHost(t, posixHostConfig{})
 	d := newTestBatchDriver(5*time.Second, 1<<20, nil, &syncBuffer{})
 	records, errs := runDriver(context.Background(), d, h.dial(t), []string{"no-such-program-oca --version", "uname -s"})
-	if errs[0] != nil || records[0].ExitStatus != 127 || !strings.Contains(string(records[0].Output), "no-such-program-oca") {
-		t.Errorf("missing program: status %d output %q err %v; want 127 and a message naming it",
+	// timeout's wording, not sh's "not found": the plain command ran without a shell between.
+	out := string(records[0].Output)
+	if errs[0] != nil || records[0].ExitStatus != 127 || !strings.Contains(out, "no-such-program-oca") ||
+		!strings.Contains(out, "failed to run command") {
+		t.Errorf("missing program: status %d output %q err %v; want 127 and timeout(1)'s message naming it",
 			records[0].ExitStatus, records[0].Output, errs[0])
 	}
 	if errs[1] != nil || records[1].ExitStatus != 0 || len(records[1].Output) == 0 {
