@@ -65,16 +65,3 @@ func linkInto(src, dir, name string) error {
 	os.Remove(tmp)
 	return nil
 }
-
-// syncFile fsyncs the data of the file at path.
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}

@@ -110,7 +110,7 @@ func (s *Spool) putFile(assetUUID, srcPath, runID string, syncSrc bool) (Entry, 
 	linkable := st.Mode().Perm() == 0o600
 	if linkable && syncSrc {
 		// The data must be on disk before a name in the spool points at it.
-		if err := syncFile(src); err != nil {
+		if err := dirsync.Fsync(src); err != nil {
 			return Entry{}, fmt.Errorf("spool put %s: %w", assetUUID, err)
 		}
 	}

@@ -71,15 +71,16 @@ func (s *Syncer) run(r *round) {
 	}
 }
 
-// Fsync fsyncs dir once, so the renames, links and unlinks already made in it are on disk. Its
-// errors are the os package's, which name the directory.
-func Fsync(dir string) error {
-	d, err := os.Open(dir)
+// Fsync fsyncs the directory (or file) at path once: for a directory, the renames, links and
+// unlinks already made in it are then on disk; for a file, its data. Its errors are the os
+// package's, which name the path.
+func Fsync(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
