@@ -28,11 +28,19 @@ const maxLastError = 4096
 // only the latest configuration matters. Files leave only through Remove, after a 200: whatever
 // else goes wrong, a collected file is never lost.
 //
+// The metadata is advisory and written only once there is something to remember beyond the
+// file itself: a failed attempt. Until then an entry's metadata lives in this Spool's memory,
+// so the usual life of an entry (put, uploaded, removed) creates and deletes no file besides
+// the bulk file's link. Another process, or this one after a crash, sees such an entry with
+// what the file tells (Added is its modification time; RunID and Source are unknown).
+//
 // A Spool is safe for concurrent use within one process; across processes the collector's run
 // lock keeps a single writer.
 type Spool struct {
 	dir string
 	mu  sync.Mutex
+	// fresh holds, under mu, the metadata of entries put by this Spool that have no file yet.
+	fresh map[string]Entry
 	// dirSync makes entries' renames and removals durable; concurrent callers share fsyncs,
 	// which is why they run after mu is released.
 	dirSync *dirsync.Syncer
@@ -69,7 +77,7 @@ func OpenSpool(dir string) (*Spool, error) {
 			return nil, fmt.Errorf("open spool: %w", err)
 		}
 	}
-	s := &Spool{dir: dir, dirSync: dirsync.New(dir)}
+	s := &Spool{dir: dir, dirSync: dirsync.New(dir), fresh: make(map[string]Entry)}
 	s.removeStaleTemps(time.Now().Add(-staleTempAge))
 	return s, nil
 }
@@ -124,8 +132,9 @@ func (s *Spool) putFile(assetUUID, srcPath, runID string, syncSrc bool) (Entry, 
 	return e, nil
 }
 
-// put links or copies src into the spool and writes its metadata, under s.mu; the directory
-// fsync that makes both durable is the caller's.
+// put links or copies src into the spool, under s.mu, and keeps its metadata in memory after
+// deleting an older entry's (a missing one costs a failed lookup, no inode); the directory
+// fsync that makes the link durable is the caller's.
 func (s *Spool) put(assetUUID, src, runID string, linkable bool) (Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -151,7 +160,11 @@ func (s *Spool) put(assetUUID, src, runID string, linkable bool) (Entry, error) 
 		Source:    src,
 		Added:     time.Now().UTC().Round(0),
 	}
-	return e, s.writeMeta(e)
+	if err := os.Remove(s.metaPath(assetUUID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return Entry{}, err
+	}
+	s.fresh[assetUUID] = e
+	return e, nil
 }
 
 // Get returns the pending entry of assetUUID; ok is false when there is none.
@@ -251,6 +264,7 @@ func (s *Spool) remove(assetUUID string) error {
 			return err
 		}
 	}
+	delete(s.fresh, assetUUID)
 	return nil
 }
 
@@ -264,8 +278,12 @@ func (s *Spool) get(uuid string) (Entry, bool, error) {
 	if err != nil {
 		return Entry{}, false, err
 	}
-	var e Entry
-	data, err := os.ReadFile(filepath.Join(s.dir, uuid+".json"))
+	e, ok := s.fresh[uuid]
+	if ok {
+		e.Path = path
+		return e, true, nil
+	}
+	data, err := os.ReadFile(s.metaPath(uuid))
 	if err != nil || json.Unmarshal(data, &e) != nil || e.AssetUUID != uuid {
 		// Missing or damaged metadata: keep the file, rebuild what can be known.
 		e = Entry{AssetUUID: uuid, Added: st.ModTime().UTC()}
@@ -274,19 +292,26 @@ func (s *Spool) get(uuid string) (Entry, bool, error) {
 	return e, true, nil
 }
 
+// metaPath is the name of uuid's metadata file.
+func (s *Spool) metaPath(uuid string) string { return filepath.Join(s.dir, uuid+".json") }
+
 // writeMeta stores e as <uuid>.json; the caller holds s.mu. The metadata is advisory (get
 // rebuilds what it can when it is missing or damaged), so its data is not fsynced and its
-// rename is made durable only by the next directory fsync (Put's): a crash may cost an
-// attempt count, never a pending file.
+// rename is made durable only by the next directory fsync: a crash may cost an attempt count,
+// never a pending file.
 func (s *Spool) writeMeta(e Entry) error {
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.dir, e.AssetUUID+".json", false, func(f *os.File) error {
+	err = writeFileAtomic(s.dir, e.AssetUUID+".json", false, func(f *os.File) error {
 		_, err := f.Write(append(data, '\n'))
 		return err
 	})
+	if err == nil {
+		delete(s.fresh, e.AssetUUID)
+	}
+	return err
 }
 
 // removeStaleTemps deletes temporary files last modified before cutoff. Failures are ignored:

@@ -61,7 +61,9 @@ func TestSpoolPutGetListRemove(t *testing.T) {
 			t.Errorf("spooled content = %q, %v", data, err)
 		}
 		assertMode(t, e.Path, 0o600)
-		assertMode(t, filepath.Join(s.Dir(), testUUID+".json"), 0o600)
+		if _, err := os.Stat(filepath.Join(s.Dir(), testUUID+".json")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Put wrote metadata before any failure: %v", err)
+		}
 		assertMode(t, src, mode) // the source is left alone
 		srcSt, _ := os.Stat(src)
 		dstSt, _ := os.Stat(e.Path)
@@ -143,6 +145,50 @@ func TestSpoolRecordFailure(t *testing.T) {
 	}
 	if err := s.RecordFailure(testUUID2, errors.New("x")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("RecordFailure on a missing entry: %v", err)
+	}
+}
+
+// The metadata reaches the disk with the first failure: another process (a new Spool on the
+// same directory) then sees what this one knew. An entry without a failure is seen from its
+// file alone, and a newer Put drops the older file's metadata.
+func TestSpoolMetadataWrittenOnFailure(t *testing.T) {
+	s := openTestSpool(t)
+	src := writeFileMode(t, "x", 0o600)
+	put, err := s.Put(testUUID, src, "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := func() Entry {
+		t.Helper()
+		o, err := OpenSpool(s.Dir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok, err := o.Get(testUUID)
+		if err != nil || !ok {
+			t.Fatalf("another spool: Get = %+v, %v, %v", e, ok, err)
+		}
+		return e
+	}
+	st, _ := os.Stat(put.Path)
+	if e := other(); e.RunID != "" || e.Source != "" || e.Attempts != 0 || !e.Added.Equal(st.ModTime().UTC()) {
+		t.Errorf("before any failure, another spool sees %+v; want the file's own facts", e)
+	}
+	if err := s.RecordFailure(testUUID, errors.New("OCA API 503")); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, filepath.Join(s.Dir(), testUUID+".json"), 0o600)
+	if e := other(); e.RunID != "run1" || e.Source != src || e.Attempts != 1 || e.LastError != "OCA API 503" || !e.Added.Equal(put.Added) {
+		t.Errorf("after a failure, another spool sees %+v", e)
+	}
+	if _, err := s.Put(testUUID, writeFileMode(t, "y", 0o600), "run2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), testUUID+".json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the older file's metadata survived a new Put: %v", err)
+	}
+	if e := other(); e.Attempts != 0 || e.RunID != "" {
+		t.Errorf("after a new Put, another spool sees %+v", e)
 	}
 }
 
@@ -262,8 +308,8 @@ func TestSpoolPutOfTheSpooledFileItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	des, _ := os.ReadDir(s.Dir())
-	if len(des) != 2 {
-		t.Errorf("spool holds %v, want only the .txt and .json", des)
+	if len(des) != 1 {
+		t.Errorf("spool holds %v, want only the .txt", des)
 	}
 	got, _, _ := s.Get(testUUID)
 	data, _ := os.ReadFile(got.Path)

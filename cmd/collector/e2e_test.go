@@ -1399,37 +1399,49 @@ func splitAddr(t *testing.T, addr string) (string, int) {
 }
 
 // A file refused by the API waits in the spool; re-rendering its run must replace the spooled
-// copy, so the next "upload --pending" sends the corrected framing.
+// copy, so the next "upload --pending" sends the corrected framing. The spooled file is found
+// through its metadata, or without it (a crash before the failure was recorded) as a hard link
+// to the run's file.
 func TestE2ERenderRestagesSpooledFile(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	d := f.addDevice("web01", nil)
-	f.writeInventory(invOptions{})
-	f.gw.Script(d.uuid, fakegateway.Status(400, errEnvelope(400, fakegateway.InvalidFileMessage)))
-	r := f.run("run", "-i", f.inv)
-	wantExit(t, r, exitFailures)
-	dir, _ := f.latest()
-	spooled := filepath.Join(f.out, "spool", d.uuid+".txt")
-	if got := string(readFile(t, spooled)); got != markersBulk(d.name) {
-		t.Fatalf("spooled file:\n%s", got)
-	}
+	for _, meta := range []bool{true, false} {
+		t.Run(fmt.Sprintf("metadata=%v", meta), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			d := f.addDevice("web01", nil)
+			f.writeInventory(invOptions{})
+			f.gw.Script(d.uuid, fakegateway.Status(400, errEnvelope(400, fakegateway.InvalidFileMessage)))
+			r := f.run("run", "-i", f.inv)
+			wantExit(t, r, exitFailures)
+			dir, _ := f.latest()
+			spooled := filepath.Join(f.out, "spool", d.uuid+".txt")
+			if got := string(readFile(t, spooled)); got != markersBulk(d.name) {
+				t.Fatalf("spooled file:\n%s", got)
+			}
+			if !meta {
+				if err := os.Remove(filepath.Join(f.out, "spool", d.uuid+".json")); err != nil {
+					t.Fatal(err)
+				}
+			}
 
-	f.writeInventory(invOptions{framing: "session"})
-	r = f.run("render", "-i", f.inv, dir)
-	wantExit(t, r, exitOK)
-	if got := string(readFile(t, spooled)); got != sessionBulk(d.name) {
-		t.Errorf("spooled file after render:\n%s\nwant:\n%s", got, sessionBulk(d.name))
+			f.writeInventory(invOptions{framing: "session"})
+			r = f.run("render", "-i", f.inv, dir)
+			wantExit(t, r, exitOK)
+			if got := string(readFile(t, spooled)); got != sessionBulk(d.name) {
+				t.Errorf("spooled file after render:\n%s\nwant:\n%s", got, sessionBulk(d.name))
+			}
+			if !strings.Contains(r.stdout, "replaced the copy waiting in the spool") {
+				t.Errorf("render stdout: %s", r.stdout)
+			}
+			r = f.run("upload", "-i", f.inv, "--pending")
+			wantExit(t, r, exitOK)
+			ups := f.gw.UploadsFor(d.uuid)
+			if len(ups) != 1 || string(ups[0].Body) != sessionBulk(d.name) {
+				t.Errorf("the gateway got %d uploads; last body should be the session framing", len(ups))
+			}
+			checkTree(t, f.out)
+		})
 	}
-	if !strings.Contains(r.stdout, "replaced the copy waiting in the spool") {
-		t.Errorf("render stdout: %s", r.stdout)
-	}
-	r = f.run("upload", "-i", f.inv, "--pending")
-	wantExit(t, r, exitOK)
-	ups := f.gw.UploadsFor(d.uuid)
-	if len(ups) != 1 || string(ups[0].Body) != sessionBulk(d.name) {
-		t.Errorf("the gateway got %d uploads; last body should be the session framing", len(ups))
-	}
-	checkTree(t, f.out)
 }
 
 // checkNoSecretsInTree fails for every regular file under root that holds one of the secrets

@@ -68,6 +68,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		out := strings.TrimSuffix(path, ".json") + ".txt"
+		e, inSpool := spooled.of(out) // before WriteBulk gives out a new inode
 		n, err := collector.WriteBulk(out, r, tr)
 		if err != nil {
 			fmt.Fprintf(stderr, "collector render: %s: %v\n", out, err)
@@ -75,7 +76,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		note := ""
-		if e, ok := spooled[absPath(out)]; ok {
+		if inSpool {
 			if _, err := spool.PutSynced(e.AssetUUID, out, e.RunID); err != nil { // WriteBulk fsynced it
 				fmt.Fprintf(stderr, "collector render: re-stage %s in the spool: %v\n", out, err)
 				code = exitFailures
@@ -88,9 +89,28 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// spooledSources maps the absolute path each spool entry was copied from to the entry. An
-// output directory without a spool has none.
-func spooledSources(outDir string) (map[string]upload.Entry, *upload.Spool, error) {
+// spooledFiles are the spool's entries by asset UUID. An output directory without a spool has
+// none.
+type spooledFiles map[string]upload.Entry
+
+// of returns the entry waiting in the spool for the bulk file out: the spool's file is a hard
+// link to out (the usual case; it needs no metadata, which the spool writes only after a
+// failed upload), or a copy whose metadata names out as its source.
+func (m spooledFiles) of(out string) (upload.Entry, bool) {
+	e, ok := m[strings.TrimSuffix(filepath.Base(out), ".txt")]
+	if !ok {
+		return upload.Entry{}, false
+	}
+	if e.Source != "" && absPath(e.Source) == absPath(out) {
+		return e, true
+	}
+	a, errA := os.Stat(out)
+	b, errB := os.Stat(e.Path)
+	return e, errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// spooledSources lists the spool of outDir.
+func spooledSources(outDir string) (spooledFiles, *upload.Spool, error) {
 	dir := filepath.Join(outDir, "spool")
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
@@ -103,11 +123,9 @@ func spooledSources(outDir string) (map[string]upload.Entry, *upload.Spool, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("spool: %w", err)
 	}
-	m := make(map[string]upload.Entry, len(entries))
+	m := make(spooledFiles, len(entries))
 	for _, e := range entries {
-		if e.Source != "" {
-			m[absPath(e.Source)] = e
-		}
+		m[e.AssetUUID] = e
 	}
 	return m, spool, nil
 }
