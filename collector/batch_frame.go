@@ -52,24 +52,49 @@ type batchCommand struct {
 func batchScript(nonce string, cmds []batchCommand, commandTimeout time.Duration) []byte {
 	secs := strconv.FormatFloat(commandTimeout.Seconds(), 'f', -1, 64)
 	kill := strconv.Itoa(batchKillAfter)
-	var b bytes.Buffer
-	b.Grow(256 + len(cmds)*(220+len(nonce)*2))
-	b.WriteString("if command -v timeout >/dev/null 2>&1 && timeout -k " + kill + " " + secs +
-		" true </dev/null >/dev/null 2>&1; then oca_t=1; else oca_t=0; fi\n")
-	b.WriteString("printf '\\n" + nonce + " S %s\\n' \"$oca_t\"\n")
+	// One allocation of the script's size (within a few bytes) instead of a growing buffer and
+	// a string per line: per command the three lines' fixed text, the nonce twice, the timeout
+	// twice and the command at most three times (quoting adds at most 3 bytes per quote).
+	size := 200 + 2*len(nonce) + len(kill) + len(secs)
 	for _, c := range cmds {
-		idx := strconv.Itoa(c.index)
-		q := shellQuote(c.command)
-		b.WriteString("printf '\\n" + nonce + " B " + idx + "\\n'\n")
-		run := "/bin/sh -c " + q
-		if plainCommand(c.command) {
-			run = c.command // timeout(1) runs it itself: one exec fewer on the device
-		}
-		b.WriteString("if [ \"$oca_t\" = 1 ]; then timeout -k " + kill + " " + secs + " " + run +
-			" </dev/null 2>&1; else ( eval " + q + " ) </dev/null 2>&1; fi\n")
-		b.WriteString("printf '\\n" + nonce + " E " + idx + " %d\\n' \"$?\"\n")
+		size += 200 + 2*len(nonce) + len(kill) + len(secs) + 3*(len(c.command)+3*strings.Count(c.command, "'"))
 	}
-	return b.Bytes()
+	b := make([]byte, 0, size)
+	b = append(b, "if command -v timeout >/dev/null 2>&1 && timeout -k "...)
+	b = append(b, kill...)
+	b = append(b, ' ')
+	b = append(b, secs...)
+	b = append(b, " true </dev/null >/dev/null 2>&1; then oca_t=1; else oca_t=0; fi\n"...)
+	b = append(b, "printf '\\n"...)
+	b = append(b, nonce...)
+	b = append(b, " S %s\\n' \"$oca_t\"\n"...)
+	for _, c := range cmds {
+		b = append(b, "printf '\\n"...)
+		b = append(b, nonce...)
+		b = append(b, " B "...)
+		b = strconv.AppendInt(b, int64(c.index), 10)
+		b = append(b, "\\n'\n"...)
+		b = append(b, "if [ \"$oca_t\" = 1 ]; then timeout -k "...)
+		b = append(b, kill...)
+		b = append(b, ' ')
+		b = append(b, secs...)
+		b = append(b, ' ')
+		if plainCommand(c.command) {
+			b = append(b, c.command...) // timeout(1) runs it itself: one exec fewer on the device
+		} else {
+			b = append(b, "/bin/sh -c "...)
+			b = appendShellQuoted(b, c.command)
+		}
+		b = append(b, " </dev/null 2>&1; else ( eval "...)
+		b = appendShellQuoted(b, c.command)
+		b = append(b, " ) </dev/null 2>&1; fi\n"...)
+		b = append(b, "printf '\\n"...)
+		b = append(b, nonce...)
+		b = append(b, " E "...)
+		b = strconv.AppendInt(b, int64(c.index), 10)
+		b = append(b, " %d\\n' \"$?\"\n"...)
+	}
+	return b
 }
 
 // shellWords are the first words timeout(1) cannot run as a program, or would run as a
@@ -116,7 +141,23 @@ func plainCommand(command string) bool {
 // shellQuote quotes s as one single-quoted shell word: inside single quotes nothing is special
 // but the quote itself, written as '\” (close, escaped quote, reopen).
 func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return string(appendShellQuoted(nil, s))
+}
+
+// appendShellQuoted appends shellQuote(s) to b.
+func appendShellQuoted(b []byte, s string) []byte {
+	b = append(b, '\'')
+	for {
+		i := strings.IndexByte(s, '\'')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i]...)
+		b = append(b, `'\''`...)
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '\'')
 }
 
 // frameSink receives what frameParser finds. An error stops the parse; feed returns it.

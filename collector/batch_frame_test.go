@@ -243,6 +243,50 @@ func TestBatchScriptRunsPlainCommandsWithoutAShell(t *testing.T) {
 	}
 }
 
+// batchScriptLines is the script batchScript must write, built line by line the plain way.
+func batchScriptLines(nonce string, cmds []batchCommand, commandTimeout time.Duration) string {
+	secs := strconv.FormatFloat(commandTimeout.Seconds(), 'f', -1, 64)
+	kill := strconv.Itoa(batchKillAfter)
+	s := "if command -v timeout >/dev/null 2>&1 && timeout -k " + kill + " " + secs +
+		" true </dev/null >/dev/null 2>&1; then oca_t=1; else oca_t=0; fi\n" +
+		"printf '\\n" + nonce + " S %s\\n' \"$oca_t\"\n"
+	for _, c := range cmds {
+		idx := strconv.Itoa(c.index)
+		q := "'" + strings.ReplaceAll(c.command, "'", `'\''`) + "'"
+		run := "/bin/sh -c " + q
+		if plainCommand(c.command) {
+			run = c.command
+		}
+		s += "printf '\\n" + nonce + " B " + idx + "\\n'\n" +
+			"if [ \"$oca_t\" = 1 ]; then timeout -k " + kill + " " + secs + " " + run +
+			" </dev/null 2>&1; else ( eval " + q + " ) </dev/null 2>&1; fi\n" +
+			"printf '\\n" + nonce + " E " + idx + " %d\\n' \"$?\"\n"
+	}
+	return s
+}
+
+// The script is written in one allocation of its size, whatever the commands quote.
+func TestBatchScriptBytesAndOneAllocation(t *testing.T) {
+	nonce := newBatchNonce()
+	for name, cmds := range map[string][]batchCommand{
+		"none":   nil,
+		"plain":  {{0, "uname -a"}, {1, "cat /etc/os-release"}, {12, "ss -tulpn"}},
+		"shell":  {{0, "echo $HOME"}, {1, "cat /etc/*.conf | grep -v '^#'"}, {2, ""}},
+		"quotes": {{0, strings.Repeat("'", 300)}, {1, "a'b'c'd" + strings.Repeat("x", 5000)}},
+	} {
+		for _, timeout := range []time.Duration{time.Minute, 1500 * time.Millisecond, 36 * time.Hour} {
+			got := batchScript(nonce, cmds, timeout)
+			if want := batchScriptLines(nonce, cmds, timeout); string(got) != want {
+				t.Errorf("%s, %s: script\n%s\nwant\n%s", name, timeout, got, want)
+			}
+			if allocs := testing.AllocsPerRun(10, func() { batchScript(nonce, cmds, timeout) }); allocs > 2 {
+				// the timeout's string and the script
+				t.Errorf("%s, %s: %.0f allocations, want at most 2", name, timeout, allocs)
+			}
+		}
+	}
+}
+
 func TestPlainCommand(t *testing.T) {
 	for _, c := range []string{"uname -a", "cat /etc/os-release", "ip -o addr show", "ss -tulpn",
 		"systemctl list-unit-files --type=service --no-pager", "stat -c %a /etc/passwd", "sysctl net.ipv4.ip_forward=1"} {
