@@ -286,6 +286,10 @@ func (b *batchRun) settle(ctx context.Context, s *session, end batchEnd, watchdo
 	return notBegun
 }
 
+// batchReadBufs are the buffers batch runs read their channel's output into: one per device in
+// flight instead of 32 KiB of garbage per device.
+var batchReadBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // work opens the channel, starts the script and parses its output until every command has
 // ended, the stream stops, or run stops it. Its last act is one send on done (none once
 // stopped: nobody listens any more).
@@ -312,7 +316,10 @@ func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, 
 	}
 	b.ch = ch
 	b.mu.Unlock()
-	go func() { _, _ = io.Copy(&b.stderr, ch.Stderr()) }() // ends when the channel does
+	go func() { // ends when the channel does
+		// The script shell's own stderr is rare and short: a small buffer, not io.Copy's 32 KiB.
+		_, _ = io.CopyBuffer(&b.stderr, ch.Stderr(), make([]byte, 512))
+	}()
 	exec := struct{ Command string }{"/bin/sh -s"}
 	if _, err := ch.SendRequest("exec", false, ssh.Marshal(&exec)); err != nil {
 		done <- batchEnd{stage: stageExec, err: fmt.Errorf("exec /bin/sh -s: %w", err)}
@@ -326,7 +333,9 @@ func (b *batchRun) work(ctx context.Context, client *ssh.Client, script []byte, 
 		}
 	}()
 
-	buf := make([]byte, 32<<10)
+	bp := batchReadBufs.Get().(*[]byte)
+	defer batchReadBufs.Put(bp)
+	buf := *bp
 	for {
 		n, rerr := ch.Read(buf)
 		b.mu.Lock()
