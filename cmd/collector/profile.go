@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,9 +13,33 @@ import (
 // own process, where a test's -cpuprofile cannot reach).
 const envCPUProfile = "OCA_COLLECTOR_CPUPROFILE"
 
+// envAllocProfile names a file to write a heap profile to when the command ends (allocations
+// over the whole run, and what was live at the last GC), like go test's -memprofile.
+const envAllocProfile = "OCA_COLLECTOR_MEMPROFILE"
+
 // startCPUProfile starts profiling when envCPUProfile is set and returns the function that stops
-// it. A profile that cannot be started is reported on stderr and the command runs anyway.
+// it (and writes envAllocProfile's heap profile when that is set). A profile that cannot be
+// written is reported on stderr and the command runs anyway.
 func startCPUProfile(stderr io.Writer) (stop func()) {
+	stopCPU := startCPUOnly(stderr)
+	path := os.Getenv(envAllocProfile)
+	if path == "" {
+		return stopCPU
+	}
+	return func() {
+		stopCPU()
+		f, err := os.Create(path)
+		if err == nil {
+			err = errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "collector: heap profile: %v\n", err)
+		}
+	}
+}
+
+// startCPUOnly is the CPU half of startCPUProfile.
+func startCPUOnly(stderr io.Writer) (stop func()) {
 	path := os.Getenv(envCPUProfile)
 	if path == "" {
 		return func() {}

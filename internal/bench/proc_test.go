@@ -37,7 +37,11 @@ func (p procStats) CPU() time.Duration { return p.User + p.Sys }
 func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 	var settle time.Duration
 	if settleBeforeMeasure.Load() {
-		settle = settleDisk()
+		dir := cmd.Dir
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		settle = settleDisk(dir)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
@@ -75,11 +79,12 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 // baseEnv is the environment every measured process gets: nothing from the caller's, so an
 // SSH agent, proxy settings or ~/.ssh never change what is measured.
 //
-// The one exception is the CPU profile knobs of performance work (OCA_COLLECTOR_CPUPROFILE,
-// SIMFLEET_CPUPROFILE), passed on when set: each program reads only its own.
+// The one exception is the profile knobs of performance work (OCA_COLLECTOR_CPUPROFILE,
+// OCA_COLLECTOR_MEMPROFILE, SIMFLEET_CPUPROFILE), passed on when set: each program reads only
+// its own.
 func baseEnv(home string) []string {
 	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + home, "LC_ALL=C"}
-	for _, name := range []string{"OCA_COLLECTOR_CPUPROFILE", "SIMFLEET_CPUPROFILE"} {
+	for _, name := range []string{"OCA_COLLECTOR_CPUPROFILE", "SIMFLEET_CPUPROFILE", "OCA_COLLECTOR_MEMPROFILE"} {
 		if v := os.Getenv(name); v != "" {
 			env = append(env, name+"="+v)
 		}
@@ -166,18 +171,22 @@ func procCPU(pid int) (time.Duration, error) {
 // first. The smoke tests, which check behaviour and not numbers, do not wait.
 var settleBeforeMeasure atomic.Bool
 
-// settleDisk flushes the page cache (sync) and waits, up to a minute, until creating a file is
-// cheap again, and returns how long that took. On this VM's ext4 a file creation costs 0.02 ms
-// of CPU when the disk is quiet but 0.3 to 0.9 ms for tens of seconds after heavy writing or
-// deleting (the previous run's files, the last benchmark's cleanup), and a collector creates a
-// few files per device: without the wait, what ran before decides a good part of the CPU and
-// latency measured, and runs are not comparable.
-func settleDisk() time.Duration {
+// settleDisk flushes the page cache (sync) and waits, up to 90 s, until creating a file in dir
+// (where the measured process will write) is cheap again, and returns how long that took.
+//
+// On this VM's ext4, which has no journal, the inode allocator skips every inode deleted in the
+// last 60 s (ext4's recently_deleted(), 360 s while its inode table block is dirty) and looks
+// each one up on the way: a file creation costs 0.02 ms of CPU on a quiet disk and up to 1 ms
+// after a benchmark's cleanup or the previous run's output were deleted (perf: find_inode_bit ->
+// recently_deleted). The files of a new directory go to its parent's block group, so the probe
+// creates them beside the measured run's output, not elsewhere in TMPDIR. Without the wait,
+// what ran before decides a good part of the CPU measured, and runs are not comparable.
+func settleDisk(dir string) time.Duration {
 	const quiet, probes = 100 * time.Microsecond, 50
 	start := time.Now()
 	syscall.Sync()
-	for time.Since(start) < time.Minute {
-		cost, err := fileCreateCost(os.TempDir(), probes)
+	for time.Since(start) < 90*time.Second {
+		cost, err := fileCreateCost(dir, probes)
 		if err != nil || cost < quiet {
 			break
 		}
