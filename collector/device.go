@@ -15,7 +15,7 @@ import (
 // collectDevice runs one device from dial to written files. Every step is bounded by the
 // device deadline; connection-level failures are retried, and a connection lost half way is
 // resumed with only the commands that did not complete.
-func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceResult {
+func (r *Runner) collectDevice(ctx context.Context, dev *devices.Device) DeviceResult {
 	res := DeviceResult{Device: dev, Started: time.Now(), Commands: len(dev.Commands)}
 	if dev.AssetUUID == "" {
 		// Its files are named by asset and its upload needs one: not worth a login.
@@ -39,7 +39,7 @@ func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceRe
 		errs[i] = errNotRun
 		todo[i] = i
 	}
-	drv := r.driverFor(dev)
+	drv := r.driverFor(*dev)
 	var connErr error
 	connected := false
 	for attempt := 0; attempt <= r.inv.Collection.Retries && len(todo) > 0; attempt++ {
@@ -49,7 +49,7 @@ func (r *Runner) collectDevice(ctx context.Context, dev devices.Device) DeviceRe
 			}
 		}
 		res.Attempts++
-		client, err := r.dial(dctx, dev)
+		client, err := r.dial(dctx, *dev)
 		if err != nil {
 			connErr = err
 			r.log.Debug("connection attempt failed", "device", dev.Name, "attempt", res.Attempts, "error", err)

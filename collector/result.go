@@ -41,7 +41,7 @@ type UploadResult struct {
 // DeviceResult is one device's outcome. It holds counts and paths, not outputs: outputs are
 // streamed to disk, so a fleet's results stay small.
 type DeviceResult struct {
-	Device   devices.Device
+	Device   *devices.Device // the run's target (shared, not a copy: a fleet's results stay small)
 	Status   string
 	Err      error
 	Attempts int // connection attempts made

@@ -152,7 +152,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 						r.logUpload(res)
 					}
 					if r.gate != nil {
-						r.gate.Release(res.Device)
+						r.gate.Release(*res.Device)
 					}
 				}
 			})
@@ -161,7 +161,8 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 
 	p := pool.New().WithMaxGoroutines(r.concurrency)
 	spacing := rampSpacing(r.inv.Collection.RampUp, min(r.concurrency, len(targets)))
-	for i, dev := range targets {
+	for i := range targets {
+		dev := &targets[i]
 		if i > 0 && i < r.concurrency {
 			// The ramp-up: the first wave starts spread out, so its key exchanges do not all
 			// want the CPU (and the devices' AAA servers) in the same millisecond.
@@ -175,7 +176,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 				r.progress.DeviceDone(results[i])
 				return
 			}
-			if r.gate != nil && !r.gate.Acquire(dev) {
+			if r.gate != nil && !r.gate.Acquire(*dev) {
 				results[i] = DeviceResult{Device: dev, Status: StatusSkipped, Commands: len(dev.Commands), Failed: len(dev.Commands),
 					Err:    classError(ErrBusy, errors.New("another collection of this device is running")),
 					Upload: UploadResult{Status: UploadSkipped}}
@@ -186,7 +187,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 			if r.gate != nil {
 				defer func() {
 					if !queued { // a queued upload releases the device when it is done
-						r.gate.Release(dev)
+						r.gate.Release(*dev)
 					}
 				}()
 			}

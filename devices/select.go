@@ -10,9 +10,14 @@ import (
 // inventory's order and appear once, so a device both named and in a named group is contacted
 // once. An unknown name or group is an error naming every one of them: a typo in --device must
 // not silently collect nothing.
+//
+// The whole fleet is the inventory's own slice, not a copy (a Device is most of a kilobyte, so
+// a copy of a 10,000-device fleet held for the whole run is 7 MB): callers must not change its
+// elements. Its capacity is cut to its length, so appending to it never writes into the
+// inventory.
 func (inv *Inventory) Select(names, groups []string) ([]Device, error) {
 	if len(names) == 0 && len(groups) == 0 {
-		return append([]Device(nil), inv.Devices...), nil
+		return inv.Devices[:len(inv.Devices):len(inv.Devices)], nil
 	}
 	wantName := make(map[string]bool, len(names))
 	wantGroup := make(map[string]bool, len(groups))

@@ -54,10 +54,16 @@ devices:
 			}
 		})
 	}
-	// The result is the caller's: reslicing or appending must not touch the inventory.
+	// The whole fleet is the inventory's slice (no copy of a large fleet), but appending to it
+	// must not write into the inventory's array, even where that array has room.
+	n := len(inv.Devices)
+	inv.Devices = append(inv.Devices[:n:n], Device{Name: "spare"})[:n]
 	all, _ := inv.Select(nil, nil)
-	all[0].Name = "changed"
-	if inv.Devices[0].Name != "a" {
-		t.Error("Select(nil, nil) aliases inv.Devices")
+	if &all[0] != &inv.Devices[0] {
+		t.Error("Select(nil, nil) copied the fleet")
+	}
+	_ = append(all, Device{Name: "appended"})
+	if spare := inv.Devices[:n+1][n]; spare.Name != "spare" {
+		t.Errorf("appending to Select's result wrote %q into the inventory's array", spare.Name)
 	}
 }

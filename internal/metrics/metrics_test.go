@@ -25,8 +25,8 @@ const (
 
 var started = time.Date(2026, 12, 3, 16, 0, 0, 0, time.UTC)
 
-func dev(name, uuid string) devices.Device {
-	return devices.Device{Name: name, Host: "192.0.2.1", Port: 22, AssetUUID: uuid}
+func dev(name, uuid string) *devices.Device {
+	return &devices.Device{Name: name, Host: "192.0.2.1", Port: 22, AssetUUID: uuid}
 }
 
 // sampleReport is a run of four devices: one uploaded, one collected but refused by the API,

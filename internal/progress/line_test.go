@@ -49,7 +49,7 @@ func (s *syncBuffer) take() string {
 }
 
 func result(status string) collector.DeviceResult {
-	return collector.DeviceResult{Device: devices.Device{Name: "d"}, Status: status}
+	return collector.DeviceResult{Device: &devices.Device{Name: "d"}, Status: status}
 }
 
 func TestRender(t *testing.T) {
