@@ -31,17 +31,29 @@ const atomicBufferSize = 64 << 10
 // Errors from write are returned as they are; file system errors are returned as the os package
 // reports them (they name the file): callers add their stage.
 func WriteFileAtomic(path string, write func(w io.Writer) error) error {
-	return writeFileAtomic(path, nil, true, write)
+	return writeFileAtomic(path, nil, syncAll, write)
 }
+
+// atomicSync says which fsyncs writeFileAtomic does besides the rename.
+type atomicSync int
+
+const (
+	// syncAll fsyncs the file's data before the rename and the directory after it.
+	syncAll atomicSync = iota
+	// syncData fsyncs the data only: a caller that writes several files into one directory
+	// (a device's transcript and bulk file) fsyncs the directory once after the last of them.
+	// Until then a crash may lose a rename, but never exposes a partial file.
+	syncData
+	// syncNone leaves both to the caller, who must make the file durable later (a run syncs
+	// its file system once at its end, see Runner.syncRun). A crash before that may leave the
+	// new name with missing data: only for files nothing else depends on until then.
+	syncNone
+)
 
 // writeFileAtomic is WriteFileAtomic with two knobs for a caller writing many files. bw, when
 // not nil, is the buffer to use (Reset onto the file, and off it before returning), so a device
-// does not allocate 64 KiB per file. The final directory fsync happens only when syncDirAfter is
-// set: a caller that writes several files into one directory (a device's transcript and bulk
-// file) fsyncs the directory once after the last of them. Until then a crash may lose a
-// rename, but never exposes a partial file, because each file's data is fsynced before its
-// rename.
-func writeFileAtomic(path string, bw *bufio.Writer, syncDirAfter bool, write func(w io.Writer) error) error {
+// does not allocate 64 KiB per file; mode says which fsyncs to do.
+func writeFileAtomic(path string, bw *bufio.Writer, mode atomicSync, write func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return &os.PathError{Op: "write", Path: path, Err: errors.New("no file name")}
@@ -74,8 +86,10 @@ func writeFileAtomic(path string, bw *bufio.Writer, syncDirAfter bool, write fun
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
+	if mode != syncNone {
+		if err := f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -84,7 +98,7 @@ func writeFileAtomic(path string, bw *bufio.Writer, syncDirAfter bool, write fun
 		return err
 	}
 	renamed = true
-	if !syncDirAfter {
+	if mode != syncAll {
 		return nil
 	}
 	return dirsync.Fsync(dir)

@@ -204,14 +204,14 @@ func TestWriteFileAtomicReusedBufferDropsFailedWrite(t *testing.T) {
 	dir := t.TempDir()
 	bw := bufio.NewWriterSize(nil, atomicBufferSize)
 	boom := errors.New("render failed")
-	err := writeFileAtomic(filepath.Join(dir, "a.txt"), bw, true, func(w io.Writer) error {
+	err := writeFileAtomic(filepath.Join(dir, "a.txt"), bw, syncAll, func(w io.Writer) error {
 		_, _ = io.WriteString(w, "half of a")
 		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v, want %v", err, boom)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "b.txt"), bw, false, func(w io.Writer) error {
+	if err := writeFileAtomic(filepath.Join(dir, "b.txt"), bw, syncData, func(w io.Writer) error {
 		_, err := io.WriteString(w, "all of b\n")
 		return err
 	}); err != nil {

@@ -141,15 +141,15 @@ func (r *Renderer) render(w io.Writer, t *Transcript, norm []byte) (int64, []byt
 
 // WriteBulk renders t into path atomically (see WriteFileAtomic) and returns the file's size.
 func WriteBulk(path string, r *Renderer, t *Transcript) (int64, error) {
-	return writeBulk(path, r, t, &writeBuffers{}, true)
+	return writeBulk(path, r, t, &writeBuffers{}, syncAll)
 }
 
 // writeBulk is WriteBulk with writeFileAtomic's directory fsync knob and reusable buffers (bufs
 // keeps the normaliser buffer it grew).
-func writeBulk(path string, r *Renderer, t *Transcript, bufs *writeBuffers, syncDir bool) (int64, error) {
+func writeBulk(path string, r *Renderer, t *Transcript, bufs *writeBuffers, mode atomicSync) (int64, error) {
 	var n int64
 	var renderErr error
-	err := writeFileAtomic(path, bufs.file, syncDir, func(w io.Writer) error {
+	err := writeFileAtomic(path, bufs.file, mode, func(w io.Writer) error {
 		n, bufs.norm, renderErr = r.render(w, t, bufs.norm)
 		return renderErr
 	})

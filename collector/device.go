@@ -146,13 +146,13 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	defer r.writeBufs.Put(bufs)
 	base := filepath.Join(r.runDir, res.Device.AssetUUID)
 	res.TranscriptFile = base + ".json"
-	if err := writeTranscript(res.TranscriptFile, tr, bufs.file, false); err != nil {
+	if err := writeTranscript(res.TranscriptFile, tr, bufs.file, syncNone); err != nil { // Run's end syncs it
 		res.TranscriptFile = ""
 		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write transcript: %w", err))
 		return
 	}
 	if res.Status != StatusFailed {
-		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, false)
+		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, syncData)
 		if err != nil {
 			// The transcript is in place all the same: still make its rename durable below.
 			res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write bulk file: %w", err))

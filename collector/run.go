@@ -212,10 +212,23 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 	p.Wait()
 	close(uploads)
 	uwg.Wait()
+	r.syncRun()
 	if err := r.linkLatest(); err != nil {
 		r.log.Warn("could not update runs/latest", "error", err)
 	}
 	return results, nil
+}
+
+// syncRun makes the run's transcripts durable, once for all of them: each device fsyncs its
+// bulk file (the spool links it) but leaves its transcript to the kernel, which writes the
+// run's files back in large batches meanwhile. One syncfs(2) here, before the report is
+// written and runs/latest moves, waits for whatever is still in memory. A crash during the run
+// may leave a transcript of that run empty or short; `collector render` then says so, and the
+// bulk file and the spool are intact.
+func (r *Runner) syncRun() {
+	if err := dirsync.SyncFS(r.runDir); err != nil {
+		r.log.Warn("could not make the run's transcripts durable", "dir", r.runDir, "error", err)
+	}
 }
 
 func (r *Runner) shouldUpload(res *DeviceResult) bool {

@@ -146,12 +146,12 @@ func (c *CommandRecord) UnmarshalJSON(data []byte) error {
 // WriteTranscript writes t to path atomically (0600, indented JSON), so a crash never leaves a
 // half-written transcript that a later `collector render` would trust.
 func WriteTranscript(path string, t *Transcript) error {
-	return writeTranscript(path, t, nil, true)
+	return writeTranscript(path, t, nil, syncAll)
 }
 
 // writeTranscript is WriteTranscript with writeFileAtomic's buffer and directory fsync knobs.
-func writeTranscript(path string, t *Transcript, bw *bufio.Writer, syncDir bool) error {
-	err := writeFileAtomic(path, bw, syncDir, func(w io.Writer) error { return encodeTranscript(w, t) })
+func writeTranscript(path string, t *Transcript, bw *bufio.Writer, mode atomicSync) error {
+	err := writeFileAtomic(path, bw, mode, func(w io.Writer) error { return encodeTranscript(w, t) })
 	if err != nil {
 		return fmt.Errorf("write transcript %s: %w", path, err)
 	}

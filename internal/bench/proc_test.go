@@ -26,6 +26,9 @@ type procStats struct {
 	ExitCode int
 	// Settle is how long measure waited for the file system to be quiet first (settleDisk).
 	Settle time.Duration
+	// Machine is how long the machine's CPUs were busy, all processes and kernel threads
+	// together, from the start to the end of the process (machineCPU); 0 when unknown.
+	Machine time.Duration
 }
 
 // CPU is user plus system time.
@@ -44,6 +47,7 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 		settle = settleDisk(dir)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	machineBefore, machineErr := machineCPU()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return procStats{}, fmt.Errorf("start %s: %w", cmd.Path, err)
@@ -59,6 +63,9 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 	// Whatever the leader did, no member of its group outlives the measurement.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	st := procStats{Wall: wall, ExitCode: -1, Settle: settle}
+	if machineAfter, err := machineCPU(); err == nil && machineErr == nil {
+		st.Machine = machineAfter - machineBefore
+	}
 	if ps := cmd.ProcessState; ps != nil {
 		st.ExitCode = ps.ExitCode()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
@@ -140,6 +147,32 @@ func envDurations(tb testing.TB, name string, def []time.Duration) []time.Durati
 		out = append(out, d)
 	}
 	return out
+}
+
+// machineCPU is the CPU time every CPU of the machine has been busy so far (user, nice, system,
+// irq and softirq from /proc/stat's first line; idle, iowait and steal left out), in ticks of
+// 10 ms. Its growth over a run, less the measured processes', is what the run cost elsewhere:
+// kernel threads such as the page cache flusher writing the collector's files back.
+func machineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var busy uint64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
+		v, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		busy += v
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(busy) * tick, nil
 }
 
 // procCPU is the user plus system CPU time a running process has used so far, from

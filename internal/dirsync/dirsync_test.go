@@ -104,3 +104,17 @@ func TestSyncWaitsForAnFsyncStartedAfterTheCall(t *testing.T) {
 		t.Fatalf("Sync after idle: %v", err)
 	}
 }
+
+func TestSyncFS(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncFS(dir); err != nil {
+		t.Errorf("SyncFS(%s): %v", dir, err)
+	}
+	missing := filepath.Join(dir, "missing")
+	if err := SyncFS(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("SyncFS of a missing directory: %v, want an error naming it", err)
+	}
+}
