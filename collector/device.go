@@ -135,9 +135,10 @@ func deviceStatus(connected bool, connErr error, records []CommandRecord, errs [
 }
 
 // writeFiles writes the transcript (always, so the error is on disk too) and the bulk file
-// (when at least one command completed), each atomically, then fsyncs the run directory once
-// for both renames, in a directory fsync shared with the devices finishing at the same time.
-// The device is done (and its bulk file handed to the spool) only after that fsync.
+// (when at least one command completed), each atomically. The bulk file's data is fsynced, so
+// the spool can link it; the transcript's data and both names in the run directory are made
+// durable by the run's closing syncfs (Runner.syncRun): until then a power loss can cost them,
+// never the spooled copy.
 func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	bufs, _ := r.writeBufs.Get().(*writeBuffers)
 	if bufs == nil {
@@ -146,7 +147,7 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	defer r.writeBufs.Put(bufs)
 	base := filepath.Join(r.runDir, res.Device.AssetUUID)
 	res.TranscriptFile = base + ".json"
-	if err := writeTranscript(res.TranscriptFile, tr, bufs.file, syncNone); err != nil { // Run's end syncs it
+	if err := writeTranscript(res.TranscriptFile, tr, bufs.file, syncNone); err != nil {
 		res.TranscriptFile = ""
 		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write transcript: %w", err))
 		return
@@ -154,15 +155,10 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	if res.Status != StatusFailed {
 		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, syncData)
 		if err != nil {
-			// The transcript is in place all the same: still make its rename durable below.
 			res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write bulk file: %w", err))
 		} else {
 			res.BulkFile, res.Bytes = base+".txt", n
 		}
-	}
-	if err := r.runDirSync.Sync(); err != nil && !errors.Is(res.Err, ErrWrite) {
-		res.BulkFile, res.Bytes = "", 0
-		res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write files: sync run directory: %w", err))
 	}
 }
 

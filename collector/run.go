@@ -34,9 +34,6 @@ type Runner struct {
 
 	runID  string
 	runDir string
-	// runDirSync fsyncs runDir for every device that renamed its files into it, shared by the
-	// devices that finish together.
-	runDirSync *dirsync.Syncer
 	renderer   *Renderer
 	hostKeys   *hostKeys
 	pacer      *pacer
@@ -219,12 +216,12 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 	return results, nil
 }
 
-// syncRun makes the run's transcripts durable, once for all of them: each device fsyncs its
-// bulk file (the spool links it) but leaves its transcript to the kernel, which writes the
-// run's files back in large batches meanwhile. One syncfs(2) here, before the report is
-// written and runs/latest moves, waits for whatever is still in memory. A crash during the run
-// may leave a transcript of that run empty or short; `collector render` then says so, and the
-// bulk file and the spool are intact.
+// syncRun makes the run directory durable, once for all its files: each device fsyncs its bulk
+// file's data (the spool links it, and fsyncs the spool) but leaves its transcript and the
+// run directory's entries to the kernel, which writes them back in large batches meanwhile.
+// One syncfs(2) here, before the report is written and runs/latest moves, waits for whatever
+// is still in memory. A power loss during the run may cost that run's files (a transcript may
+// be left empty or short, and `collector render` then says so), never a spooled bulk file.
 func (r *Runner) syncRun() {
 	if err := dirsync.SyncFS(r.runDir); err != nil {
 		r.log.Warn("could not make the run's transcripts durable", "dir", r.runDir, "error", err)
@@ -263,7 +260,6 @@ func (r *Runner) makeRunDir() error {
 			return fmt.Errorf("create run directory: %w", err)
 		}
 		r.runID, r.runDir = id, dir
-		r.runDirSync = dirsync.New(dir)
 		return nil
 	}
 	return fmt.Errorf("create run directory: too many runs named %s", base)

@@ -241,14 +241,16 @@ func (s *Spool) RecordFailure(assetUUID string, uploadErr error) error {
 
 // Remove deletes assetUUID's pending file and metadata. Call it only after the API answered 200
 // for that file. Removing an absent entry is not an error.
+//
+// The removal is not fsynced: if the machine loses power before the kernel writes the
+// directory back, the file is back in the spool afterwards and is sent once more, which
+// replaces the same configuration with itself. A directory fsync per upload would pay for
+// that on every run.
 func (s *Spool) Remove(assetUUID string) error {
 	if !ValidAssetUUID(assetUUID) {
 		return fmt.Errorf("spool remove %q: %w", assetUUID, ErrInvalidAssetUUID)
 	}
 	if err := s.remove(assetUUID); err != nil {
-		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
-	}
-	if err := s.dirSync.Sync(); err != nil {
 		return fmt.Errorf("spool remove %s: %w", assetUUID, err)
 	}
 	return nil
