@@ -135,10 +135,10 @@ func deviceStatus(connected bool, connErr error, records []CommandRecord, errs [
 }
 
 // writeFiles writes the transcript (always, so the error is on disk too) and the bulk file
-// (when at least one command completed), each atomically. The bulk file's data is fsynced, so
-// the spool can link it; the transcript's data and both names in the run directory are made
-// durable by the run's closing syncfs (Runner.syncRun): until then a power loss can cost them,
-// never the spooled copy.
+// (when at least one command completed), each atomically but without an fsync: staging for
+// upload fsyncs the bulk file before the spool links it, and the run's closing syncfs
+// (Runner.syncRun) makes the rest durable. Until then a power loss can cost the run's files,
+// never a spooled copy.
 func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 	bufs, _ := r.writeBufs.Get().(*writeBuffers)
 	if bufs == nil {
@@ -153,7 +153,7 @@ func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {
 		return
 	}
 	if res.Status != StatusFailed {
-		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, syncData)
+		n, err := writeBulk(base+".txt", r.renderer, tr, bufs, syncNone)
 		if err != nil {
 			res.Status, res.Err = StatusFailed, classError(ErrWrite, fmt.Errorf("write bulk file: %w", err))
 		} else {

@@ -156,6 +156,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 		}
 	}
 
+	var staging sync.WaitGroup
 	p := pool.New().WithMaxGoroutines(r.concurrency)
 	spacing := rampSpacing(r.inv.Collection.RampUp, min(r.concurrency, len(targets)))
 	for i := range targets {
@@ -192,21 +193,17 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 			r.logDevice(&res)
 			r.progress.DeviceDone(res)
 			res.Upload = UploadResult{Status: UploadSkipped}
-			if r.uploader != nil && r.shouldUpload(&res) {
-				if err := r.uploader.Stage(dev.AssetUUID, res.BulkFile, r.runID); err != nil {
-					res.Upload = UploadResult{Status: UploadFailed, Err: fmt.Errorf("spool: %w", err)}
-				} else {
-					res.Upload = UploadResult{Status: UploadPending}
-					results[i] = res
-					queued = true
-					uploads <- &results[i]
-					return
-				}
-			}
 			results[i] = res
+			if r.uploader != nil && r.shouldUpload(&res) {
+				// Staging waits for the disk (the bulk file's fsync, the spool's); it runs
+				// beside the pool, so the device's slot goes to the next device meanwhile.
+				queued = true
+				staging.Go(func() { r.stage(&results[i], uploads) })
+			}
 		})
 	}
 	p.Wait()
+	staging.Wait()
 	close(uploads)
 	uwg.Wait()
 	r.syncRun()
@@ -214,6 +211,20 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 		r.log.Warn("could not update runs/latest", "error", err)
 	}
 	return results, nil
+}
+
+// stage puts a collected device's bulk file in the spool and queues its upload; a file that
+// cannot be spooled is not uploaded (the report says why) and the device is released.
+func (r *Runner) stage(res *DeviceResult, uploads chan<- *DeviceResult) {
+	if err := r.uploader.Stage(res.Device.AssetUUID, res.BulkFile, r.runID); err != nil {
+		res.Upload = UploadResult{Status: UploadFailed, Err: fmt.Errorf("spool: %w", err)}
+		if r.gate != nil {
+			r.gate.Release(*res.Device)
+		}
+		return
+	}
+	res.Upload = UploadResult{Status: UploadPending}
+	uploads <- res
 }
 
 // syncRun makes the run directory durable, once for all its files: each device fsyncs its bulk

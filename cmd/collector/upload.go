@@ -80,7 +80,7 @@ func uploadCmd(args []string, stdout, stderr io.Writer) int {
 		if filepath.Ext(file) != ".txt" {
 			log.Warn("the OCA API accepts only .txt files; the file is sent as <asset>.txt whatever its name", "file", file)
 		}
-		if err := up.StageFile(*asset, file, "manual"); err != nil {
+		if err := up.Stage(*asset, file, "manual"); err != nil {
 			fmt.Fprintf(stderr, "collector upload: %v\n", err)
 			return exitFailures
 		}

@@ -67,16 +67,10 @@ func (u *Uploader) Spool() *upload.Spool { return u.spool }
 // Close releases the uploader's idle connections to the gateway.
 func (u *Uploader) Close() { u.client.CloseIdleConnections() }
 
-// Stage puts a run's bulkFile in the spool as assetUUID's pending upload. The collector wrote
-// it with WriteFileAtomic, so its data is on disk already.
-func (u *Uploader) Stage(assetUUID, bulkFile, runID string) error {
-	_, err := u.spool.PutSynced(assetUUID, bulkFile, runID)
-	return err
-}
-
-// StageFile puts any file in the spool as assetUUID's pending upload (`upload --asset`),
-// fsyncing its data first.
-func (u *Uploader) StageFile(assetUUID, file, runID string) error {
+// Stage puts a file in the spool as assetUUID's pending upload: a run's bulk file, or any
+// file (`upload --asset`). Its data is fsynced before the spool links it: the collector writes
+// bulk files without an fsync and leaves that to this step.
+func (u *Uploader) Stage(assetUUID, file, runID string) error {
 	_, err := u.spool.Put(assetUUID, file, runID)
 	return err
 }
