@@ -117,6 +117,11 @@ func runFleet(ctx context.Context, inv *devices.Inventory, f runFlags, log *slog
 			log.Warn("this shard holds no device; nothing to collect", "shard", f.shard)
 		}
 	}
+	conc := f.concurrency
+	if conc == 0 {
+		conc = inv.Collection.Concurrency
+	}
+	tuneGC(min(conc, max(len(targets), 1)), os.Getenv, log)
 	var extra []collector.Option
 	if f.line != nil {
 		extra = append(extra, collector.WithProgress(f.line))

@@ -41,6 +41,9 @@ func serveCmd(args []string, _, stderr io.Writer) int {
 	if inv == nil {
 		return code
 	}
+	// The agent may run a scheduled collection and on-demand ones at once: the limit allows
+	// for twice the inventory's concurrency (a reload keeps the settings of the start).
+	tuneGC(2*inv.Collection.Concurrency, os.Getenv, log)
 	a, err := agent.New(inv, agent.Config{Log: log})
 	switch {
 	case errors.Is(err, agent.ErrLocked):
