@@ -138,13 +138,8 @@ func plainCommand(command string) bool {
 	return !shellWords[first] && !strings.Contains(first, "=") && first[0] != '-'
 }
 
-// shellQuote quotes s as one single-quoted shell word: inside single quotes nothing is special
-// but the quote itself, written as '\” (close, escaped quote, reopen).
-func shellQuote(s string) string {
-	return string(appendShellQuoted(nil, s))
-}
-
-// appendShellQuoted appends shellQuote(s) to b.
+// appendShellQuoted appends s to b as one single-quoted shell word: inside single quotes
+// nothing is special but the quote itself, written as '\” (close, escaped quote, reopen).
 func appendShellQuoted(b []byte, s string) []byte {
 	b = append(b, '\'')
 	for {

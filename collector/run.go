@@ -32,12 +32,12 @@ type Runner struct {
 	now         func() time.Time
 	progress    Progress
 
-	runID  string
-	runDir string
-	renderer   *Renderer
-	hostKeys   *hostKeys
-	pacer      *pacer
-	signers    *signerCache // private keys, loaded once per run
+	runID    string
+	runDir   string
+	renderer *Renderer
+	hostKeys *hostKeys
+	pacer    *pacer
+	signers  *signerCache // private keys, loaded once per run
 	// writeBufs pools *writeBuffers: only the devices writing their files at the moment hold one.
 	writeBufs sync.Pool
 }
