@@ -34,16 +34,12 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	return writeFileAtomic(path, nil, syncAll, write)
 }
 
-// atomicSync says which fsyncs writeFileAtomic does besides the rename.
+// atomicSync says whether writeFileAtomic fsyncs the file and its directory.
 type atomicSync int
 
 const (
 	// syncAll fsyncs the file's data before the rename and the directory after it.
 	syncAll atomicSync = iota
-	// syncData fsyncs the data only: a caller that writes several files into one directory
-	// (a device's transcript and bulk file) fsyncs the directory once after the last of them.
-	// Until then a crash may lose a rename, but never exposes a partial file.
-	syncData
 	// syncNone leaves both to the caller, who must make the file durable later (a run syncs
 	// its file system once at its end, see Runner.syncRun). A crash before that may leave the
 	// new name with missing data: only for files nothing else depends on until then.
@@ -86,7 +82,7 @@ func writeFileAtomic(path string, bw *bufio.Writer, mode atomicSync, write func(
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	if mode != syncNone {
+	if mode == syncAll {
 		if err := f.Sync(); err != nil {
 			return err
 		}
@@ -98,7 +94,7 @@ func writeFileAtomic(path string, bw *bufio.Writer, mode atomicSync, write func(
 		return err
 	}
 	renamed = true
-	if mode != syncAll {
+	if mode == syncNone {
 		return nil
 	}
 	return dirsync.Fsync(dir)

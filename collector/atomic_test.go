@@ -211,7 +211,7 @@ func TestWriteFileAtomicReusedBufferDropsFailedWrite(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v, want %v", err, boom)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "b.txt"), bw, syncData, func(w io.Writer) error {
+	if err := writeFileAtomic(filepath.Join(dir, "b.txt"), bw, syncNone, func(w io.Writer) error {
 		_, err := io.WriteString(w, "all of b\n")
 		return err
 	}); err != nil {

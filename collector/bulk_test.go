@@ -281,7 +281,7 @@ func TestWriteBulkReusedBuffers(t *testing.T) {
 		}
 		for i, tr := range []*Transcript{big, small} {
 			path := filepath.Join(dir, fmt.Sprintf("%s-%d.txt", framing, i))
-			n, err := writeBulk(path, r, tr, bufs, syncData)
+			n, err := writeBulk(path, r, tr, bufs, syncNone)
 			if err != nil {
 				t.Fatal(err)
 			}

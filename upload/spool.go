@@ -93,9 +93,9 @@ func (s *Spool) Put(assetUUID, srcPath, runID string) (Entry, error) {
 	return s.putFile(assetUUID, srcPath, runID, true)
 }
 
-// PutSynced is Put for a srcPath whose data is already on disk, as the collector's
-// WriteFileAtomic leaves the files it writes (a run's bulk files, `collector render`'s
-// output): a hard link to it is not fsynced again, which costs a journal commit per file.
+// PutSynced is Put for a srcPath whose data is already on disk, as WriteFileAtomic leaves the
+// files it writes (`collector render`'s output): a hard link to it is not fsynced again, which
+// costs a journal commit per file. A run's bulk files are written without an fsync: Put.
 func (s *Spool) PutSynced(assetUUID, srcPath, runID string) (Entry, error) {
 	return s.putFile(assetUUID, srcPath, runID, false)
 }
@@ -261,7 +261,11 @@ func (s *Spool) Remove(assetUUID string) error {
 func (s *Spool) remove(assetUUID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, name := range []string{assetUUID + ".txt", assetUUID + ".json"} {
+	names := []string{assetUUID + ".txt", assetUUID + ".json"}
+	if _, fresh := s.fresh[assetUUID]; fresh {
+		names = names[:1] // a fresh entry has no metadata file
+	}
+	for _, name := range names {
 		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

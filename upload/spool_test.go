@@ -190,6 +190,16 @@ func TestSpoolMetadataWrittenOnFailure(t *testing.T) {
 	if e := other(); e.Attempts != 0 || e.RunID != "" {
 		t.Errorf("after a new Put, another spool sees %+v", e)
 	}
+	// An entry whose failure was recorded leaves with its metadata.
+	if err := s.RecordFailure(testUUID, errors.New("OCA API 503")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(testUUID); err != nil {
+		t.Fatal(err)
+	}
+	if des, _ := os.ReadDir(s.Dir()); len(des) != 0 {
+		t.Errorf("spool after Remove holds %v", des)
+	}
 }
 
 func TestSpoolNeverListsTempFilesAndKeepsOrphans(t *testing.T) {
