@@ -29,6 +29,9 @@ type procStats struct {
 	// Machine is how long the machine's CPUs were busy, all processes and kernel threads
 	// together, from the start to the end of the process (machineCPU); 0 when unknown.
 	Machine time.Duration
+	// Self is the CPU this test process used over the same span (the fake gateway, when one
+	// runs in it), without the disk settle before it; 0 when unknown.
+	Self time.Duration
 }
 
 // CPU is user plus system time.
@@ -40,14 +43,14 @@ func (p procStats) CPU() time.Duration { return p.User + p.Sys }
 func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 	var settle time.Duration
 	if settleBeforeMeasure.Load() {
-		dir := cmd.Dir
-		if dir == "" {
-			dir = os.TempDir()
+		if cmd.Dir == "" {
+			return procStats{}, fmt.Errorf("measure %s: no cmd.Dir for the disk settle to probe", cmd.Path)
 		}
-		settle = settleDisk(dir)
+		settle = settleDisk(cmd.Dir)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	machineBefore, machineErr := machineCPU()
+	selfBefore, selfErr := procCPU(os.Getpid())
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return procStats{}, fmt.Errorf("start %s: %w", cmd.Path, err)
@@ -65,6 +68,9 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 	st := procStats{Wall: wall, ExitCode: -1, Settle: settle}
 	if machineAfter, err := machineCPU(); err == nil && machineErr == nil {
 		st.Machine = machineAfter - machineBefore
+	}
+	if selfAfter, err := procCPU(os.Getpid()); err == nil && selfErr == nil {
+		st.Self = selfAfter - selfBefore
 	}
 	if ps := cmd.ProcessState; ps != nil {
 		st.ExitCode = ps.ExitCode()
@@ -149,6 +155,9 @@ func envDurations(tb testing.TB, name string, def []time.Duration) []time.Durati
 	return out
 }
 
+// clockTick is the unit of /proc's CPU times: USER_HZ is 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
 // machineCPU is the CPU time every CPU of the machine has been busy so far (user, nice, system,
 // irq and softirq from /proc/stat's first line; idle, iowait and steal left out), in ticks of
 // 10 ms. Its growth over a run, less the measured processes', is what the run cost elsewhere:
@@ -171,8 +180,7 @@ func machineCPU() (time.Duration, error) {
 		}
 		busy += v
 	}
-	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(busy) * tick, nil
+	return time.Duration(busy) * clockTick, nil
 }
 
 // procCPU is the user plus system CPU time a running process has used so far, from
@@ -196,8 +204,7 @@ func procCPU(pid int) (time.Duration, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(utime+stime) * tick, nil
+	return time.Duration(utime+stime) * clockTick, nil
 }
 
 // settleBeforeMeasure is set by the fleet benchmarks: measure then waits for a quiet disk
@@ -229,13 +236,14 @@ func settleDisk(dir string) time.Duration {
 }
 
 // fileCreateCost is the CPU one file creation costs in a fresh directory under dir (n empty
-// files created and closed, then removed).
+// files created and closed). The files stay, for dir's owner to remove with dir: deleting
+// them would leave, beside the measured run's output, the recently deleted inodes the probe
+// is there to wait out.
 func fileCreateCost(dir string, n int) (time.Duration, error) {
 	d, err := os.MkdirTemp(dir, "oca-bench-probe-")
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(d)
 	runtime.LockOSThread() // the thread's own CPU time is read around the loop
 	defer runtime.UnlockOSThread()
 	var before, after syscall.Rusage

@@ -139,14 +139,11 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 		runs++
 		before := gw.uploads()
 		simBefore, simErr := procCPU(fleet.cmd.Process.Pid)
-		selfBefore, selfErr := procCPU(os.Getpid())
 		r := runCollector(tb, collectorBin, inv, &gw, timeout)
-		var gwCPU, simCPU time.Duration
-		selfAfter, err := procCPU(os.Getpid())
-		if err == nil && selfErr == nil {
-			// This test process during the run is the fake gateway (and the wait for the
-			// collector): more CPU on the two cores the collector and simulator share.
-			gwCPU = selfAfter - selfBefore
+		// This test process during the run is the fake gateway (and the wait for the
+		// collector): more CPU on the two cores the collector and simulator share.
+		gwCPU, simCPU := r.Proc.Self, time.Duration(0)
+		if gwCPU > 0 {
 			m.add("gateway_cpu_ms_per_device", ms(gwCPU)/float64(p.Devices))
 		}
 		simAfter, err := procCPU(fleet.cmd.Process.Pid)
