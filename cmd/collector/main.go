@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
-	defer startCPUProfile(stderr)()
+	defer startProfiles(stderr)()
 	switch cmd {
 	case "run":
 		return runCmd(rest, stdout, stderr)

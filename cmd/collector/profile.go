@@ -17,11 +17,11 @@ const envCPUProfile = "OCA_COLLECTOR_CPUPROFILE"
 // over the whole run, and what was live at the last GC), like go test's -memprofile.
 const envAllocProfile = "OCA_COLLECTOR_MEMPROFILE"
 
-// startCPUProfile starts profiling when envCPUProfile is set and returns the function that stops
-// it (and writes envAllocProfile's heap profile when that is set). A profile that cannot be
-// written is reported on stderr and the command runs anyway.
-func startCPUProfile(stderr io.Writer) (stop func()) {
-	stopCPU := startCPUOnly(stderr)
+// startProfiles starts a CPU profile when envCPUProfile is set and returns the function that
+// stops it and writes the allocation profile when envAllocProfile is set. A profile that
+// cannot be written is reported on stderr and the command runs anyway.
+func startProfiles(stderr io.Writer) (stop func()) {
+	stopCPU := startCPUProfile(stderr)
 	path := os.Getenv(envAllocProfile)
 	if path == "" {
 		return stopCPU
@@ -38,8 +38,8 @@ func startCPUProfile(stderr io.Writer) (stop func()) {
 	}
 }
 
-// startCPUOnly is the CPU half of startCPUProfile.
-func startCPUOnly(stderr io.Writer) (stop func()) {
+// startCPUProfile is the CPU half of startProfiles.
+func startCPUProfile(stderr io.Writer) (stop func()) {
 	path := os.Getenv(envCPUProfile)
 	if path == "" {
 		return func() {}
