@@ -96,8 +96,12 @@ func runCollector(tb testing.TB, bin, inventory string, gw *gateway, timeout tim
 	report := filepath.Join(dir, "report.json")
 	_ = os.Remove(report)
 	// Each run starts from an empty output directory: no spool or resume from the last one.
-	if err := os.RemoveAll(filepath.Join(dir, "out")); err != nil {
-		tb.Fatal(err)
+	// The last run's is moved aside rather than deleted (see keptDir).
+	out := filepath.Join(dir, "out")
+	if _, err := os.Lstat(out); err == nil {
+		if err := os.Rename(out, fmt.Sprintf("%s.%d", out, time.Now().UnixNano())); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	errf, err := os.Create(run.Stderr)
 	if err != nil {

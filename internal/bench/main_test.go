@@ -6,8 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // binaries are the collector and simfleet, built once per test binary (without the race
@@ -26,7 +29,61 @@ func TestMain(m *testing.M) {
 	if binaries.dir != "" {
 		_ = os.RemoveAll(binaries.dir)
 	}
+	if kept.root != "" {
+		_ = os.RemoveAll(kept.root)
+		noteDeletion()
+	}
 	os.Exit(code)
+}
+
+// kept is the directory under which the fleet benchmarks' working directories live until the
+// test binary exits (keptDir).
+var kept struct {
+	once sync.Once
+	root string
+	err  error
+}
+
+// keptDir returns a new directory that, unlike tb.TempDir's, is not removed when tb ends but
+// when the test binary does. A fleet run leaves tens of thousands of files (two per device);
+// deleting them between benchmarks would make the next measured run pay for it on a file system
+// without a journal, where the inode allocator skips and looks up every inode freed in the last
+// 60 s (see settleDisk). A 10,000-device run started a minute after the previous one's files
+// were deleted spent 25-30% of its CPU there for its first 20 s (perf: __ext4_new_inode).
+func keptDir(tb testing.TB) string {
+	tb.Helper()
+	kept.once.Do(func() { kept.root, kept.err = os.MkdirTemp("", "oca-bench-runs-") })
+	if kept.err != nil {
+		tb.Fatalf("bench: %v", kept.err)
+	}
+	dir, err := os.MkdirTemp(kept.root, "run-")
+	if err != nil {
+		tb.Fatalf("bench: %v", err)
+	}
+	return dir
+}
+
+// deletionMark is the file, in the temporary directory, where a bench binary records when it
+// last deleted its runs' files, so that the next one (make bench run twice in a row) waits
+// those inodes out before it measures (settleDisk).
+func deletionMark() string { return filepath.Join(os.TempDir(), "oca-bench-deleted-at") }
+
+// noteDeletion records that many files were deleted just now.
+func noteDeletion() {
+	_ = os.WriteFile(deletionMark(), []byte(strconv.FormatInt(time.Now().UnixNano(), 10)+"\n"), 0o600)
+}
+
+// lastDeletion is when a bench binary last noted a deletion; zero when none is on record.
+func lastDeletion() time.Time {
+	b, err := os.ReadFile(deletionMark())
+	if err != nil {
+		return time.Time{}
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // built returns the paths of the built collector and simfleet, and the module root.

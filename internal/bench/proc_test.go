@@ -221,10 +221,18 @@ var settleBeforeMeasure atomic.Bool
 // recently_deleted). The files of a new directory go to its parent's block group, so the probe
 // creates them beside the measured run's output, not elsewhere in TMPDIR. Without the wait,
 // what ran before decides a good part of the CPU measured, and runs are not comparable.
+//
+// The probe allocates the first free inodes of one block group, while a large run fills several:
+// it cannot see every recently freed inode. So the benchmarks do not delete their runs' files
+// until the test binary exits (keptDir), and a binary started within a minute of another's
+// deletion first waits until that is 65 s old (lastDeletion).
 func settleDisk(dir string) time.Duration {
 	const quiet, probes = 100 * time.Microsecond, 50
 	start := time.Now()
 	syscall.Sync()
+	if wait := time.Until(lastDeletion().Add(65 * time.Second)); wait > 0 && wait <= 65*time.Second {
+		time.Sleep(wait) // the kernel's clock, not a synchronisation
+	}
 	for time.Since(start) < 90*time.Second {
 		cost, err := fileCreateCost(dir, probes)
 		if err != nil || cost < quiet {

@@ -115,7 +115,7 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 	}
 	fleet := startSimFleet(tb, simfleetBin, cmdFile, p)
 	gw := startGateway(tb, p.Discard)
-	dir := tb.TempDir()
+	dir := keptDir(tb)
 	batch := !p.Exec
 	inv := writeInventory(tb, dir, inventorySpec{
 		Targets: simTargets(fleet.Manifest), User: fleet.Manifest.User, Key: fleet.Manifest.UserKey,

@@ -46,7 +46,7 @@ type simFleet struct {
 // (SIGTERM, then SIGKILL after a deadline) when the test ends, if not before.
 func startSimFleet(tb testing.TB, bin, commandFile string, p simParams) *simFleet {
 	tb.Helper()
-	dir := tb.TempDir()
+	dir := keptDir(tb)
 	s := &simFleet{dir: dir, log: filepath.Join(dir, "simfleet.log"), stats: filepath.Join(dir, "stats.json"), exited: make(chan error, 1)}
 	manifest := filepath.Join(dir, "manifest.json")
 	logf, err := os.Create(s.log)

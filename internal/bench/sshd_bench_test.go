@@ -174,7 +174,7 @@ func startSSHDFleet(tb testing.TB, n, conc int, cmdFile string) *sshdFleet {
 	}
 	ports := min(n, sshdPortsPerAddress)
 	d := sshdtest.Start(tb, sshdtest.Options{Listen: listen, Ports: ports})
-	f := &sshdFleet{d: d, dir: tb.TempDir(), commands: len(commands)}
+	f := &sshdFleet{d: d, dir: keptDir(tb), commands: len(commands)}
 	for i, addr := range d.Addrs[:n] {
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -229,7 +229,7 @@ func sshOptions(knownHosts, key, kex string) []string {
 // runXargs runs the xargs baseline once and fails unless it exited 0.
 func (f *sshdFleet) runXargs(tb testing.TB, conc int, kex string) procStats {
 	tb.Helper()
-	dir := tb.TempDir()
+	dir := keptDir(tb)
 	out, err := os.Create(filepath.Join(dir, "xargs.out"))
 	if err != nil {
 		tb.Fatal(err)
@@ -265,7 +265,7 @@ func (f *sshdFleet) runXargs(tb testing.TB, conc int, kex string) procStats {
 // runPSSH runs the parallel-ssh baseline once; it must exit 0 with an output file per device.
 func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 	tb.Helper()
-	dir := tb.TempDir()
+	dir := keptDir(tb)
 	outDir := filepath.Join(dir, "out")
 	errPath := filepath.Join(dir, "pssh.stderr")
 	errf, err := os.Create(errPath)
