@@ -136,7 +136,7 @@ func deviceStatus(connected bool, connErr error, records []CommandRecord, errs [
 
 // writeFiles writes the transcript (always, so the error is on disk too) and the bulk file
 // (when at least one command completed), each atomically but without an fsync: staging for
-// upload fsyncs the bulk file before the spool links it, and the run's closing syncfs
+// upload syncs the bulk file's data before the spool links it, and the run's closing syncfs
 // (Runner.syncRun) makes the rest durable. Until then a power loss can cost the run's files,
 // never a spooled copy.
 func (r *Runner) writeFiles(res *DeviceResult, tr *Transcript) {

@@ -195,7 +195,7 @@ func (r *Runner) Run(ctx context.Context, targets []devices.Device) ([]DeviceRes
 			res.Upload = UploadResult{Status: UploadSkipped}
 			results[i] = res
 			if r.uploader != nil && r.shouldUpload(&res) {
-				// Staging waits for the disk (the bulk file's fsync, the spool's); it runs
+				// Staging waits for the disk (the bulk file's data, the spool's); it runs
 				// beside the pool, so the device's slot goes to the next device meanwhile.
 				queued = true
 				staging.Go(func() { r.stage(&results[i], uploads) })
@@ -227,7 +227,7 @@ func (r *Runner) stage(res *DeviceResult, uploads chan<- *DeviceResult) {
 	uploads <- res
 }
 
-// syncRun makes the run directory durable, once for all its files: each device fsyncs its bulk
+// syncRun makes the run directory durable, once for all its files: staging syncs each bulk
 // file's data (the spool links it, and fsyncs the spool) but leaves its transcript and the
 // run directory's entries to the kernel, which writes them back in large batches meanwhile.
 // One syncfs(2) here, before the report is written and runs/latest moves, waits for whatever

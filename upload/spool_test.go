@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -365,5 +366,71 @@ func TestSpoolPutAndPutSyncedLinkOrCopy(t *testing.T) {
 				t.Errorf("spooled content %q, want the second source", data)
 			}
 		})
+	}
+}
+
+// gatedSyncer is a data syncer that blocks each Sync until released and counts them.
+type gatedSyncer struct {
+	started chan struct{}
+	release chan error
+	calls   atomic.Int32
+}
+
+func (g *gatedSyncer) Sync() error {
+	g.calls.Add(1)
+	g.started <- struct{}{}
+	return <-g.release
+}
+
+// Put links a bulk file into the spool only after a file system sync that it waited for has
+// returned, and not at all when that sync fails: a name in the spool never points at data that
+// may not be on disk. A source on another file system is copied (and the copy fsynced)
+// without that sync.
+func TestSpoolPutLinksOnlyAfterTheDataSync(t *testing.T) {
+	s := openTestSpool(t)
+	if s.dataSync == nil {
+		t.Skip("no shared file system sync on this system: Put fsyncs each file")
+	}
+	g := &gatedSyncer{started: make(chan struct{}, 1), release: make(chan error)}
+	s.dataSync = g
+	src := writeFileMode(t, "config\n", 0o600)
+	spooled := filepath.Join(s.Dir(), testUUID+".txt")
+
+	done := make(chan error, 1)
+	go func() { _, err := s.Put(testUUID, src, "r1"); done <- err }()
+	select {
+	case <-g.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Put did not sync the file system")
+	}
+	if _, err := os.Lstat(spooled); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the spool has the file before its data sync returned: %v", err)
+	}
+	g.release <- errors.New("syncfs: input/output error")
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "input/output error") {
+		t.Fatalf("Put after a failed sync: %v, want that error", err)
+	}
+	if _, err := os.Lstat(spooled); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a failed sync left the file in the spool: %v", err)
+	}
+
+	go func() { _, err := s.Put(testUUID, src, "r2"); done <- err }()
+	<-g.started
+	g.release <- nil
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.Stat(src)
+	b, err := os.Stat(spooled)
+	if err != nil || !os.SameFile(a, b) {
+		t.Fatalf("after the sync: %v, want the source linked", err)
+	}
+
+	// PutSynced trusts its caller: no sync.
+	if _, err := s.PutSynced(testUUID, src, "r3"); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.calls.Load(); n != 2 {
+		t.Errorf("%d syncs for two Puts and a PutSynced, want 2", n)
 	}
 }

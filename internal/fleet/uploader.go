@@ -68,8 +68,8 @@ func (u *Uploader) Spool() *upload.Spool { return u.spool }
 func (u *Uploader) Close() { u.client.CloseIdleConnections() }
 
 // Stage puts a file in the spool as assetUUID's pending upload: a run's bulk file, or any
-// file (`upload --asset`). Its data is fsynced before the spool links it: the collector writes
-// bulk files without an fsync and leaves that to this step.
+// file (`upload --asset`). Its data is made durable before the spool links it (Spool.Put): the
+// collector writes bulk files without an fsync and leaves that to this step.
 func (u *Uploader) Stage(assetUUID, file, runID string) error {
 	_, err := u.spool.Put(assetUUID, file, runID)
 	return err
