@@ -29,6 +29,10 @@ type procStats struct {
 	// Machine is how long the machine's CPUs were busy, all processes and kernel threads
 	// together, from the start to the end of the process (machineCPU); 0 when unknown.
 	Machine time.Duration
+	// Steal is how long the hypervisor ran something else while the machine's CPUs had work,
+	// over the same span (/proc/stat's steal): CPU times measured meanwhile are less
+	// comparable with other runs; 0 when unknown.
+	Steal time.Duration
 	// Self is the CPU this test process used over the same span (the fake gateway, when one
 	// runs in it), without the disk settle before it; 0 when unknown.
 	Self time.Duration
@@ -49,7 +53,7 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 		settle = settleDisk(cmd.Dir)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	machineBefore, machineErr := machineCPU()
+	machineBefore, stealBefore, machineErr := machineCPU()
 	selfBefore, selfErr := procCPU(os.Getpid())
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -66,8 +70,8 @@ func measure(cmd *exec.Cmd, timeout time.Duration) (procStats, error) {
 	// Whatever the leader did, no member of its group outlives the measurement.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	st := procStats{Wall: wall, ExitCode: -1, Settle: settle}
-	if machineAfter, err := machineCPU(); err == nil && machineErr == nil {
-		st.Machine = machineAfter - machineBefore
+	if machineAfter, stealAfter, err := machineCPU(); err == nil && machineErr == nil {
+		st.Machine, st.Steal = machineAfter-machineBefore, stealAfter-stealBefore
 	}
 	if selfAfter, err := procCPU(os.Getpid()); err == nil && selfErr == nil {
 		st.Self = selfAfter - selfBefore
@@ -161,26 +165,26 @@ const clockTick = 10 * time.Millisecond
 // machineCPU is the CPU time every CPU of the machine has been busy so far (user, nice, system,
 // irq and softirq from /proc/stat's first line; idle, iowait and steal left out), in ticks of
 // 10 ms. Its growth over a run, less the measured processes', is what the run cost elsewhere:
-// kernel threads such as the page cache flusher writing the collector's files back.
-func machineCPU() (time.Duration, error) {
+// kernel threads such as the page cache flusher writing the collector's files back. steal is
+// the time the hypervisor gave the machine's CPUs to others so far.
+func machineCPU() (busy, steal time.Duration, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
-	var busy uint64
-	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
-		v, err := strconv.ParseUint(f[i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %w", err)
+	var ticks [9]uint64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		if ticks[i], err = strconv.ParseUint(f[i], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
 		}
-		busy += v
 	}
-	return time.Duration(busy) * clockTick, nil
+	busy = time.Duration(ticks[1]+ticks[2]+ticks[3]+ticks[6]+ticks[7]) * clockTick
+	return busy, time.Duration(ticks[8]) * clockTick, nil
 }
 
 // procCPU is the user plus system CPU time a running process has used so far, from

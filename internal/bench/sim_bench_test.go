@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -159,6 +160,9 @@ func simRuns(tb testing.TB, p simParams, loop func(run func())) (*metrics, simEn
 			// leaves to the kernel still shows, here.
 			other := r.Proc.Machine - r.Proc.CPU() - gwCPU - simCPU
 			m.add("other_cpu_ms_per_device", max(ms(other), 0)/float64(p.Devices))
+			// The share of the machine's CPU time the hypervisor took: runs with more of it
+			// measure more CPU for the same work.
+			m.add("steal_pct", 100*r.Proc.Steal.Seconds()/(r.Proc.Wall.Seconds()*float64(runtime.NumCPU())))
 		}
 		checkComplete(tb, r.Report, p.Devices, len(commands), true)
 		checkTranscripts(tb, r.Report, len(commands), func(device string, rec collector.CommandRecord) string {
