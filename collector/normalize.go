@@ -1,6 +1,9 @@
 package collector
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // Control bytes the normaliser acts on (besides '\t', '\n' and '\r').
 const (
@@ -43,20 +46,33 @@ const replacementChar = "\uFFFD"
 // commands reuses one buffer. The result is idempotent: normalising it again changes nothing.
 func AppendNormalized(dst, raw []byte) []byte {
 	start := len(dst)
-	lineStart := start // where the current output line begins in dst
+	// lineStart is where the current output line begins in dst, as of dst[:seen]: text runs
+	// copy whole lines at once, so it is brought up to date (syncLine) only where a CR or a
+	// backspace needs it, not at every newline.
+	lineStart, seen := start, start
+	syncLine := func() {
+		if k := bytes.LastIndexByte(dst[seen:], '\n'); k >= 0 {
+			lineStart = seen + k + 1
+		}
+		seen = len(dst)
+	}
 	pendingCR := false // a lone CR was seen: the next text on this line overwrites it
 	prevInvalid := false
 
 	for i := 0; i < len(raw); {
 		c := raw[i]
 
-		// Fast path: a run of printable ASCII.
-		if c >= 0x20 && c < ctlDEL {
-			j := i + 1 + printablePrefix(raw[i+1:])
+		// Fast path: a run of printable ASCII, tabs and newlines.
+		if textByte[c] {
 			if pendingCR {
-				dst = dst[:lineStart]
+				if c != '\n' {
+					syncLine()
+					dst = dst[:lineStart]
+					seen = len(dst)
+				}
 				pendingCR = false
 			}
+			j := i + 1 + textPrefix(raw[i+1:])
 			dst = append(dst, raw[i:j]...)
 			i = j
 			prevInvalid = false
@@ -66,7 +82,9 @@ func AppendNormalized(dst, raw []byte) []byte {
 		if c >= 0x80 {
 			r, size := utf8.DecodeRune(raw[i:])
 			if pendingCR {
+				syncLine()
 				dst = dst[:lineStart]
+				seen = len(dst)
 				pendingCR = false
 			}
 			if r == utf8.RuneError && size == 1 {
@@ -84,11 +102,6 @@ func AppendNormalized(dst, raw []byte) []byte {
 
 		prevInvalid = false
 		switch c {
-		case '\n':
-			dst = append(dst, '\n')
-			lineStart = len(dst)
-			pendingCR = false
-			i++
 		case '\r':
 			if i+1 < len(raw) && raw[i+1] == '\n' {
 				i++ // CRLF: let the LF end the line
@@ -96,18 +109,15 @@ func AppendNormalized(dst, raw []byte) []byte {
 			}
 			pendingCR = true
 			i++
-		case '\t':
-			if pendingCR {
-				dst = dst[:lineStart]
-				pendingCR = false
-			}
-			dst = append(dst, '\t')
-			i++
 		case ctlBS:
 			// With a CR pending the cursor sits at the line start, where backspace does nothing.
-			if !pendingCR && len(dst) > lineStart {
-				_, size := utf8.DecodeLastRune(dst[lineStart:])
-				dst = dst[:len(dst)-size]
+			if !pendingCR {
+				syncLine()
+				if len(dst) > lineStart {
+					_, size := utf8.DecodeLastRune(dst[lineStart:])
+					dst = dst[:len(dst)-size]
+					seen = len(dst)
+				}
 			}
 			i++
 		case ctlESC:

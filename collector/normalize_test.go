@@ -209,22 +209,36 @@ func BenchmarkNormalize(b *testing.B) {
 	}
 }
 
+// BenchmarkNormalizeClean is the common case of a Unix host: text with LF line ends and nothing
+// to remove (but a line of non-ASCII text in every eight), where whole runs of lines are copied.
+func BenchmarkNormalizeClean(b *testing.B) {
+	raw := realisticConfig(1<<20, false)
+	dst := make([]byte, 0, len(raw))
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = AppendNormalized(dst[:0], raw)
+	}
+}
+
 // FuzzPrefixScanners: the eight-bytes-at-a-time scanners of the normaliser and the transcript
 // encoder agree with a byte-by-byte loop on any input.
 func FuzzPrefixScanners(f *testing.F) {
 	f.Add([]byte("interface Gi0/1 description uplink\r\n"))
 	f.Add([]byte("0123456789abcdef\x7f\x80\x1f \"\\~"))
 	f.Add(bytes.Repeat([]byte{0x20, 0x7e, 0x7f, 0xff}, 5))
+	f.Add([]byte("\n\x0b\n \t\x0c\t!\x09\x0a\x1f\n\x00\x80x"))
+	f.Add([]byte("line one\n\tline two\n\x0b"))
 	f.Fuzz(func(t *testing.T, s []byte) {
-		printable, plain := 0, 0
-		for printable < len(s) && s[printable] >= 0x20 && s[printable] < 0x7f {
-			printable++
+		text, plain := 0, 0
+		for text < len(s) && (s[text] >= 0x20 && s[text] < 0x7f || s[text] == '\n' || s[text] == '\t') {
+			text++
 		}
 		for plain < len(s) && s[plain] >= 0x20 && s[plain] < 0x80 && s[plain] != '"' && s[plain] != '\\' {
 			plain++
 		}
-		if got := printablePrefix(s); got != printable {
-			t.Errorf("printablePrefix(%q) = %d, want %d", s, got, printable)
+		if got := textPrefix(s); got != text {
+			t.Errorf("textPrefix(%q) = %d, want %d", s, got, text)
 		}
 		if got := plainPrefix(s); got != plain {
 			t.Errorf("plainPrefix(%q) = %d, want %d", s, got, plain)
