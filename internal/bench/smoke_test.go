@@ -64,8 +64,9 @@ func TestBenchHarnessSmoke(t *testing.T) {
 		expectMetric(t, m, "cpu_ratio_xargs", 0.0001, 1000)
 		expectMetric(t, m, "channels_per_device", 1, 44)
 		expectMetric(t, m, "logins_per_device", 1, 1)
-		if res.pssh {
-			expectMetric(t, m, "pssh_wall_s", 0.001, 120)
+		for name := range res.tools {
+			expectMetric(t, m, name+"_wall_s", 0.001, 120)
+			expectMetric(t, m, name+"_cpu_ms_per_device", 0.1, 60000)
 		}
 		if len(res.notes) < 5 {
 			t.Errorf("notes: %q", res.notes)

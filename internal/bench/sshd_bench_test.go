@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -32,7 +33,8 @@ const baselineKex = "curve25519-sha256"
 // BenchmarkFleetSSHD collects N devices (addresses x ports of real OpenSSH sshd on loopback)
 // with the shipped 44-command Linux set, and in the same run the baselines people use: xargs -P
 // running one ssh per device with the joined script (with OpenSSH's default key exchange, and
-// with the one the collector negotiates), and parallel-ssh when installed. Each is one process
+// with the one the collector negotiates), and parallel-ssh, pdsh and ClusterShell's clush when
+// installed (apt-get install pssh pdsh clustershell). Each is one process
 // tree measured by wait4: wall time, and CPU including every ssh child. The devices' own work
 // (sshd, the commands) runs on the same two cores and is in every wall time, not in any CPU
 // figure.
@@ -63,7 +65,23 @@ type sshdKex struct{ OpenSSH, Collector string }
 type sshdResult struct {
 	m     *metrics
 	notes []string
-	pssh  bool
+	// tools are the optional baselines that were installed and measured.
+	tools map[string]bool
+}
+
+// optionalBaseline is a parallel-ssh tool measured when it is installed: its metric name, its
+// program, how it is run (a note for the reader) and the run itself.
+type optionalBaseline struct {
+	name, program, how string
+	run                func(f *sshdFleet, tb testing.TB, conc int) procStats
+}
+
+// optionalBaselines are the parallel-ssh tools beside xargs, each given the joined script, the
+// concurrency and the same ssh options as xargs.
+var optionalBaselines = []optionalBaseline{
+	{"pssh", "parallel-ssh", "parallel-ssh -h <hosts> -p C -t 0 -o <dir> -x '<same ssh options>' '<joined script>'", (*sshdFleet).runPSSH},
+	{"pdsh", "pdsh", "PDSH_SSH_ARGS='-F <ssh_config> <same ssh options> %h' pdsh -R ssh -f C -w ^<hosts> '<joined script>' (output prefixed with the host)", (*sshdFleet).runPDSH},
+	{"clush", "clush", "clush -f C --hostfile <hosts> -o '-F <ssh_config> <same ssh options>' '<joined script>' (ClusterShell; output prefixed with the host)", (*sshdFleet).runClush},
 }
 
 // sshdFleet is the daemons and the files every client run uses.
@@ -91,8 +109,12 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 		OpenSSH:   sshKexProbe(tb, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath),
 		Collector: kexProbe(tb, collectorBin, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath, nil),
 	}
-	_, psshErr := exec.LookPath("parallel-ssh")
-	res := sshdResult{m: &metrics{}, pssh: psshErr == nil}
+	res := sshdResult{m: &metrics{}, tools: map[string]bool{}}
+	for _, o := range optionalBaselines {
+		if _, err := exec.LookPath(o.program); err == nil {
+			res.tools[o.name] = true
+		}
+	}
 	var channels, logins float64
 	runs := 0
 	loop(func() {
@@ -109,15 +131,14 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 		res.m.addBaseline("xargs", x, n)
 		x25519 := f.runXargs(tb, conc, baselineKex)
 		res.m.addBaseline("xargs_c25519", x25519, n)
-		var p procStats
-		if res.pssh {
-			p = f.runPSSH(tb, conc)
-			res.m.addBaseline("pssh", p, n)
-		}
 		res.m.addRatios("xargs", r, x)
 		res.m.addRatios("xargs_c25519", r, x25519)
-		if res.pssh {
-			res.m.addRatios("pssh", r, p)
+		for _, o := range optionalBaselines {
+			if res.tools[o.name] {
+				p := o.run(f, tb, conc)
+				res.m.addBaseline(o.name, p, n)
+				res.m.addRatios(o.name, r, p)
+			}
 		}
 	})
 	if runs == 0 {
@@ -136,14 +157,16 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 			n, (n+sshdPortsPerAddress-1)/sshdPortsPerAddress, sshdPortsPerAddress, f.commands, conc),
 		fmt.Sprintf("collector: %.1f exec channels and %.2f logins per device as sshd logged them: %s; every device ok with all %d commands' outputs and exit statuses recorded",
 			perDevice, logins/float64(n*runs), mode, f.commands),
-		fmt.Sprintf("kex negotiated with sshd: OpenSSH client (xargs, parallel-ssh) %s; collector (x/crypto) %s; xargs_c25519 forces %s on the OpenSSH client",
+		fmt.Sprintf("kex negotiated with sshd: OpenSSH client (xargs and the other tools) %s; collector (x/crypto) %s; xargs_c25519 forces %s on the OpenSSH client",
 			kex.OpenSSH, kex.Collector, baselineKex),
 		fmt.Sprintf("baselines: xargs -P %d -I{} ssh -F <ssh_config> -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<kh> -i <key> {} '<cmd1; cmd2; ...; true>' (one ssh per device, output to one file, no per-command framing or exit codes); CPU from wait4 includes every ssh child", conc),
 	)
-	if res.pssh {
-		res.notes = append(res.notes, fmt.Sprintf("parallel-ssh -h <hosts> -p %d -t 0 -o <dir> -x '<same ssh options>' '<joined script>'", conc))
-	} else {
-		res.notes = append(res.notes, "parallel-ssh not installed (apt-get install pssh): that baseline was skipped")
+	for _, o := range optionalBaselines {
+		if res.tools[o.name] {
+			res.notes = append(res.notes, o.name+": "+strings.ReplaceAll(o.how, " C ", " "+strconv.Itoa(conc)+" "))
+		} else {
+			res.notes = append(res.notes, o.program+" not installed (apt-get install pssh pdsh clustershell): the "+o.name+" baseline was skipped")
+		}
 	}
 	wall, cpu := res.m.value("wall_ratio_xargs"), res.m.value("cpu_ratio_xargs")
 	res.notes = append(res.notes,
@@ -284,6 +307,59 @@ func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 	entries, err := os.ReadDir(outDir)
 	if err != nil || len(entries) != len(f.targets) {
 		tb.Fatalf("parallel-ssh baseline: %d output files for %d devices (%v)", len(entries), len(f.targets), err)
+	}
+	return st
+}
+
+// runPDSH runs the pdsh baseline once (its ssh module, the same ssh options through
+// PDSH_SSH_ARGS); it must exit 0 with every device's output.
+func (f *sshdFleet) runPDSH(tb testing.TB, conc int) procStats {
+	tb.Helper()
+	sshArgs := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ") + " %h"
+	return f.runPrefixed(tb, "pdsh", []string{"PDSH_SSH_ARGS=" + sshArgs},
+		"pdsh", "-R", "ssh", "-f", strconv.Itoa(conc), "-w", "^"+f.hosts, f.script)
+}
+
+// runClush runs ClusterShell's clush once with the same ssh options; it must exit 0 with every
+// device's output.
+func (f *sshdFleet) runClush(tb testing.TB, conc int) procStats {
+	tb.Helper()
+	opts := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ")
+	return f.runPrefixed(tb, "clush", nil,
+		"clush", "-f", strconv.Itoa(conc), "--hostfile", f.hosts, "-o", opts, f.script)
+}
+
+// runPrefixed runs a tool that prints every device's output on its stdout, each line prefixed
+// with "host: ", and checks that it exited 0 and that every device answered.
+func (f *sshdFleet) runPrefixed(tb testing.TB, name string, env []string, argv ...string) procStats {
+	tb.Helper()
+	dir := keptDir(tb)
+	outPath, errPath := filepath.Join(dir, name+".out"), filepath.Join(dir, name+".stderr")
+	out, err := os.Create(outPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer out.Close()
+	errf, err := os.Create(errPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer errf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Dir = append(baseEnv(dir), env...), dir
+	cmd.Stdout, cmd.Stderr = out, errf
+	st, err := measure(cmd, 15*time.Minute)
+	if err != nil || st.ExitCode != 0 {
+		tb.Fatalf("%s baseline: exit %d %v\n%s", name, st.ExitCode, err, tail(errPath, 20))
+	}
+	b, err := os.ReadFile(outPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, t := range f.targets {
+		if !bytes.Contains(b, []byte("\n"+t.Name+": ")) && !bytes.HasPrefix(b, []byte(t.Name+": ")) {
+			tb.Fatalf("%s baseline: no output from %s\n%s", name, t.Name, tail(errPath, 20))
+		}
 	}
 	return st
 }
