@@ -54,7 +54,7 @@ func TestBenchHarnessSmoke(t *testing.T) {
 	})
 
 	t.Run("sshd", func(t *testing.T) {
-		res := sshdRuns(t, 2, 2, once)
+		res := sshdRuns(t, 2, 2, 0, once)
 		m := res.m
 		expectMetric(t, m, "wall_s", 0.001, 120)
 		expectMetric(t, m, "xargs_wall_s", 0.001, 120)
@@ -70,6 +70,18 @@ func TestBenchHarnessSmoke(t *testing.T) {
 		}
 		if len(res.notes) < 5 {
 			t.Errorf("notes: %q", res.notes)
+		}
+	})
+
+	t.Run("sshd-wan", func(t *testing.T) {
+		const lat = 40 * time.Millisecond
+		res := sshdRuns(t, 2, 2, lat, once)
+		// Handshake, authentication, the channel and the script cost several round trips on
+		// the wire; the commands' own time is in the figure too.
+		expectMetric(t, res.m, "device_round_trips_max", 5, 500)
+		expectMetric(t, res.m, "xargs_wall_s", lat.Seconds()*5, 120)
+		for name := range res.tools {
+			expectMetric(t, res.m, name+"_wall_s", lat.Seconds()*5, 120)
 		}
 	})
 }

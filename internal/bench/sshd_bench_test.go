@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/oca-collector/collector/collector"
 	"github.com/oca-collector/collector/internal/sshdtest"
 )
@@ -20,6 +22,7 @@ import (
 const (
 	envSSHDDevices     = "BENCH_SSHD_DEVICES"     // 200
 	envSSHDConcurrency = "BENCH_SSHD_CONCURRENCY" // 32
+	envSSHDLatency     = "BENCH_SSHD_LATENCY"     // round trips to measure at, e.g. 0,50ms; unset: 0
 )
 
 // sshdPortsPerAddress: each 127.0.2.x address listens on this many ports, so 200 devices need
@@ -38,6 +41,10 @@ const baselineKex = "curve25519-sha256"
 // tree measured by wait4: wall time, and CPU including every ssh child. The devices' own work
 // (sshd, the commands) runs on the same two cores and is in every wall time, not in any CPU
 // figure.
+//
+// With BENCH_SSHD_LATENCY (e.g. 0,50ms), the fleet is also measured behind a WAN: every
+// device is reached through a forwarder in this test process that delays each byte by half the
+// round trip each way, for the collector and every baseline alike.
 func BenchmarkFleetSSHD(b *testing.B) {
 	settleBeforeMeasure.Store(true)
 	if _, err := sshdtest.Available(); err != nil {
@@ -45,17 +52,23 @@ func BenchmarkFleetSSHD(b *testing.B) {
 	}
 	n := envInt(b, envSSHDDevices, 200)
 	conc := envInt(b, envSSHDConcurrency, 32)
-	b.Run(fmt.Sprintf("devices=%d,conc=%d", n, conc), func(b *testing.B) {
-		res := sshdRuns(b, n, conc, func(run func()) {
-			for b.Loop() {
-				run()
-			}
-		})
-		for _, note := range res.notes {
-			b.Log(note)
+	for _, lat := range envDurations(b, envSSHDLatency, []time.Duration{0}) {
+		name := fmt.Sprintf("devices=%d,conc=%d", n, conc)
+		if lat > 0 {
+			name += ",latency=" + lat.String()
 		}
-		res.m.report(b)
-	})
+		b.Run(name, func(b *testing.B) {
+			res := sshdRuns(b, n, conc, lat, func(run func()) {
+				for b.Loop() {
+					run()
+				}
+			})
+			for _, note := range res.notes {
+				b.Log(note)
+			}
+			res.m.report(b)
+		})
+	}
 }
 
 // sshdKex is what each client negotiated with Debian's sshd.
@@ -94,17 +107,20 @@ type sshdFleet struct {
 	hosts    string // one Host alias per line, for xargs and parallel-ssh
 	inv      string
 	commands int
+	// knownHosts pins the host key for the addresses the clients dial (the daemons', or the
+	// forwarders' in front of them).
+	knownHosts string
 }
 
 // sshdRuns starts the daemons, probes the key exchanges, and calls loop with a function that
 // performs one measured round: the collector, then each baseline.
-func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
+func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run func())) sshdResult {
 	tb.Helper()
 	collectorBin, _, root := built(tb)
 	if _, err := RaiseNoFile(uint64(conc)*8 + 4096); err != nil {
 		tb.Logf("file descriptor limit: %v", err)
 	}
-	f := startSSHDFleet(tb, n, conc, linuxCommandFile(root))
+	f := startSSHDFleet(tb, n, conc, latency, linuxCommandFile(root))
 	kex := sshdKex{
 		OpenSSH:   sshKexProbe(tb, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath),
 		Collector: kexProbe(tb, collectorBin, f.d.Addrs[0], f.d.HostKey, f.d.User, f.d.ClientKeyPath, nil),
@@ -126,6 +142,13 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 		channels += float64(countIn(tb, f.d.LogPath, off, "Starting session: "))
 		logins += float64(countIn(tb, f.d.LogPath, off, "Accepted publickey for "))
 		res.m.addCollector("", r, n)
+		if latency > 0 {
+			// Real commands take time of their own here, so this is an upper bound on the
+			// round trips a device paid.
+			ds := deviceDurations(r.Report)
+			res.m.add("device_round_trips_p50", ms(ds[len(ds)/2])/ms(latency))
+			res.m.add("device_round_trips_max", ms(ds[len(ds)-1])/ms(latency))
+		}
 
 		x := f.runXargs(tb, conc, "")
 		res.m.addBaseline("xargs", x, n)
@@ -155,6 +178,7 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 	res.notes = append(res.notes,
 		fmt.Sprintf("sshd: %d devices = %d loopback addresses x %d ports of Debian's OpenSSH sshd (MaxStartups raised to 500:30:1000, PerSourceMaxStartups none; UsePAM no), %d commands each, collector concurrency %d, other settings default",
 			n, (n+sshdPortsPerAddress-1)/sshdPortsPerAddress, sshdPortsPerAddress, f.commands, conc),
+		wanNote(latency),
 		fmt.Sprintf("collector: %.1f exec channels and %.2f logins per device as sshd logged them: %s; every device ok with all %d commands' outputs and exit statuses recorded",
 			perDevice, logins/float64(n*runs), mode, f.commands),
 		fmt.Sprintf("kex negotiated with sshd: OpenSSH client (xargs and the other tools) %s; collector (x/crypto) %s; xargs_c25519 forces %s on the OpenSSH client",
@@ -175,6 +199,14 @@ func sshdRuns(tb testing.TB, n, conc int, loop func(run func())) sshdResult {
 	return res
 }
 
+// wanNote says how the clients reached the daemons.
+func wanNote(latency time.Duration) string {
+	if latency <= 0 {
+		return "network: loopback, no added latency"
+	}
+	return fmt.Sprintf("network: a %s round trip on the wire for every client (a forwarder per device delays each byte %s each way; TCP's own handshake excepted); device_round_trips_* are the collector's device durations over the round trip, the commands' own time included", latency, latency/2)
+}
+
 func met(ok bool) string {
 	if ok {
 		return "met"
@@ -183,8 +215,10 @@ func met(ok bool) string {
 }
 
 // startSSHDFleet starts daemons for n devices and writes the collector's inventory and the
-// baselines' ssh_config, hosts file and joined script.
-func startSSHDFleet(tb testing.TB, n, conc int, cmdFile string) *sshdFleet {
+// baselines' ssh_config, hosts file and joined script. With a latency, each device is reached
+// through a forwarder on its address that delays every byte by half of it each way, and the
+// known_hosts file pins the daemons' host key for the forwarders' addresses.
+func startSSHDFleet(tb testing.TB, n, conc int, latency time.Duration, cmdFile string) *sshdFleet {
 	tb.Helper()
 	commands, err := ReadCommandFile(cmdFile)
 	if err != nil {
@@ -198,13 +232,27 @@ func startSSHDFleet(tb testing.TB, n, conc int, cmdFile string) *sshdFleet {
 	ports := min(n, sshdPortsPerAddress)
 	d := sshdtest.Start(tb, sshdtest.Options{Listen: listen, Ports: ports})
 	f := &sshdFleet{d: d, dir: keptDir(tb), commands: len(commands)}
+	knownHosts := d.KnownHostsPath
+	var pinned strings.Builder
 	for i, addr := range d.Addrs[:n] {
+		if latency > 0 {
+			fw := startWAN(tb, addr, latency/2)
+			addr = fw.addr().String()
+			pinned.WriteString(knownhosts.Line([]string{knownhosts.Normalize(addr)}, d.HostKey) + "\n")
+		}
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		f.targets = append(f.targets, target{Name: fmt.Sprintf("dev%03d", i), Host: host, Port: atoi(tb, port)})
 	}
+	if latency > 0 {
+		knownHosts = filepath.Join(f.dir, "known_hosts")
+		if err := os.WriteFile(knownHosts, []byte(pinned.String()), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	f.knownHosts = knownHosts
 	f.script = strings.Join(commands, "; ") + "; true"
 	f.sshCfg = filepath.Join(f.dir, "ssh_config")
 	f.hosts = filepath.Join(f.dir, "hosts")
@@ -223,7 +271,7 @@ func startSSHDFleet(tb testing.TB, n, conc int, cmdFile string) *sshdFleet {
 		tb.Fatal(err)
 	}
 	f.inv = writeInventory(tb, invDir, inventorySpec{
-		Targets: f.targets, User: d.User, Key: d.ClientKeyPath, KnownHosts: d.KnownHostsPath,
+		Targets: f.targets, User: d.User, Key: d.ClientKeyPath, KnownHosts: knownHosts,
 		CommandFile: cmdFile, Concurrency: conc,
 	})
 	return f
@@ -263,7 +311,7 @@ func (f *sshdFleet) runXargs(tb testing.TB, conc int, kex string) procStats {
 		tb.Fatal(err)
 	}
 	defer in.Close()
-	args := append([]string{"-P", strconv.Itoa(conc), "-I{}", "ssh", "-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, kex)...)
+	args := append([]string{"-P", strconv.Itoa(conc), "-I{}", "ssh", "-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, kex)...)
 	args = append(args, "{}", f.script)
 	cmd := exec.Command("xargs", args...)
 	cmd.Env, cmd.Dir = baseEnv(dir), dir
@@ -296,7 +344,7 @@ func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 		tb.Fatal(err)
 	}
 	defer errf.Close()
-	extra := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ")
+	extra := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ")
 	cmd := exec.Command("parallel-ssh", "-h", f.hosts, "-p", strconv.Itoa(conc), "-t", "0", "-o", outDir, "-x", extra, f.script)
 	cmd.Env, cmd.Dir = baseEnv(dir), dir
 	cmd.Stdout, cmd.Stderr = errf, errf
@@ -315,7 +363,7 @@ func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 // PDSH_SSH_ARGS); it must exit 0 with every device's output.
 func (f *sshdFleet) runPDSH(tb testing.TB, conc int) procStats {
 	tb.Helper()
-	sshArgs := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ") + " %h"
+	sshArgs := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ") + " %h"
 	return f.runPrefixed(tb, "pdsh", []string{"PDSH_SSH_ARGS=" + sshArgs},
 		"pdsh", "-R", "ssh", "-f", strconv.Itoa(conc), "-w", "^"+f.hosts, f.script)
 }
@@ -324,7 +372,7 @@ func (f *sshdFleet) runPDSH(tb testing.TB, conc int) procStats {
 // device's output.
 func (f *sshdFleet) runClush(tb testing.TB, conc int) procStats {
 	tb.Helper()
-	opts := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.d.KnownHostsPath, f.d.ClientKeyPath, "")...), " ")
+	opts := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ")
 	return f.runPrefixed(tb, "clush", nil,
 		"clush", "-f", strconv.Itoa(conc), "--hostfile", f.hosts, "-o", opts, f.script)
 }
@@ -362,6 +410,26 @@ func (f *sshdFleet) runPrefixed(tb testing.TB, name string, env []string, argv .
 		}
 	}
 	return st
+}
+
+// startWAN puts a forwarder that delays every byte by oneWay in front of addr, on the same
+// loopback address, stopped when the test ends.
+func startWAN(tb testing.TB, addr string, oneWay time.Duration) *forwarder {
+	tb.Helper()
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fw, err := startForwarder(host, addr, oneWay)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := fw.close(); err != nil {
+			tb.Errorf("forwarder %s: %v", addr, err)
+		}
+	})
+	return fw
 }
 
 func atoi(tb testing.TB, s string) int {
