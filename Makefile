@@ -39,8 +39,9 @@ demo: ## collect a simulated fleet on loopback and upload to a local OCA stand-i
 # BENCH_SIM_LATENCY (0,50ms: one run each), BENCH_SIM_ADDRESSES (0: all on 127.0.0.1),
 # BENCH_SIM_MAX_SESSIONS (collector default), BENCH_SIM_BIG=1 (adds 10,000 devices at
 # concurrency 500), BENCH_SSHD_DEVICES (200), BENCH_SSHD_CONCURRENCY (32), BENCH_SSHD_LATENCY
-# (0; e.g. 0,50ms also runs every client behind a WAN). The sshd run needs root and
-# openssh-server (else it is skipped); parallel-ssh, pdsh and clush are compared when installed.
+# (0; e.g. 0,50ms also runs every client behind a WAN), BENCH_SSHD_ANSIBLE=1 (adds Ansible, one
+# task per command: about 4 s per device here). The sshd run needs root and openssh-server (else
+# it is skipped); parallel-ssh, pdsh and clush are compared when installed.
 bench: ## micro-benchmarks, then fleet runs (simulator; real sshd vs xargs+ssh, parallel-ssh, pdsh, clush): markdown + bench-results/bench.csv
 	@mkdir -p bench-results
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count 1 ./collector/ ./upload/ ./devices/ | tee bench-results/go-bench.txt

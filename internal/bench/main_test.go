@@ -25,6 +25,9 @@ var binaries struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envReaper) == "1" {
+		os.Exit(reaperMain(os.Args[1:]))
+	}
 	code := m.Run()
 	if binaries.dir != "" {
 		_ = os.RemoveAll(binaries.dir)

@@ -23,6 +23,7 @@ const (
 	envSSHDDevices     = "BENCH_SSHD_DEVICES"     // 200
 	envSSHDConcurrency = "BENCH_SSHD_CONCURRENCY" // 32
 	envSSHDLatency     = "BENCH_SSHD_LATENCY"     // round trips to measure at, e.g. 0,50ms; unset: 0
+	envSSHDAnsible     = "BENCH_SSHD_ANSIBLE"     // 1: also measure Ansible (about 4 s per device here)
 )
 
 // sshdPortsPerAddress: each 127.0.2.x address listens on this many ports, so 200 devices need
@@ -37,7 +38,8 @@ const baselineKex = "curve25519-sha256"
 // with the shipped 44-command Linux set, and in the same run the baselines people use: xargs -P
 // running one ssh per device with the joined script (with OpenSSH's default key exchange, and
 // with the one the collector negotiates), and parallel-ssh, pdsh and ClusterShell's clush when
-// installed (apt-get install pssh pdsh clustershell). Each is one process
+// installed (apt-get install pssh pdsh clustershell), and with BENCH_SSHD_ANSIBLE=1 an Ansible
+// playbook of one task per command (apt-get install ansible-core). Each is one process
 // tree measured by wait4: wall time, and CPU including every ssh child. The devices' own work
 // (sshd, the commands) runs on the same two cores and is in every wall time, not in any CPU
 // figure.
@@ -82,19 +84,21 @@ type sshdResult struct {
 	tools map[string]bool
 }
 
-// optionalBaseline is a parallel-ssh tool measured when it is installed: its metric name, its
-// program, how it is run (a note for the reader) and the run itself.
+// optionalBaseline is a parallel-ssh tool measured when it is installed (and, with optIn set,
+// only when that environment variable is 1): its metric name, its program, how it is run (a
+// note for the reader) and the run itself.
 type optionalBaseline struct {
-	name, program, how string
-	run                func(f *sshdFleet, tb testing.TB, conc int) procStats
+	name, program, how, optIn string
+	run                       func(f *sshdFleet, tb testing.TB, conc int) procStats
 }
 
 // optionalBaselines are the parallel-ssh tools beside xargs, each given the joined script, the
 // concurrency and the same ssh options as xargs.
 var optionalBaselines = []optionalBaseline{
-	{"pssh", "parallel-ssh", "parallel-ssh -h <hosts> -p C -t 0 -o <dir> -x '<same ssh options>' '<joined script>'", (*sshdFleet).runPSSH},
-	{"pdsh", "pdsh", "PDSH_SSH_ARGS='-F <ssh_config> <same ssh options> %h' pdsh -R ssh -f C -w ^<hosts> '<joined script>' (output prefixed with the host)", (*sshdFleet).runPDSH},
-	{"clush", "clush", "clush -f C --hostfile <hosts> -o '-F <ssh_config> <same ssh options>' '<joined script>' (ClusterShell; output prefixed with the host)", (*sshdFleet).runClush},
+	{"pssh", "parallel-ssh", "parallel-ssh -h <hosts> -p C -t 0 -o <dir> -x '<same ssh options>' '<joined script>'", "", (*sshdFleet).runPSSH},
+	{"pdsh", "pdsh", "PDSH_SSH_ARGS='-F <ssh_config> <same ssh options> %h' pdsh -R ssh -f C -w ^<hosts> '<joined script>' (output prefixed with the host)", "", (*sshdFleet).runPDSH},
+	{"clush", "clush", "clush -f C --hostfile <hosts> -o '-F <ssh_config> <same ssh options>' '<joined script>' (ClusterShell; output prefixed with the host)", "", (*sshdFleet).runClush},
+	{"ansible", "ansible-playbook", ansibleHow, envSSHDAnsible, (*sshdFleet).runAnsible},
 }
 
 // sshdFleet is the daemons and the files every client run uses.
@@ -107,6 +111,7 @@ type sshdFleet struct {
 	hosts    string // one Host alias per line, for xargs and parallel-ssh
 	inv      string
 	commands int
+	cmds     []string // the command set, one command each
 	// knownHosts pins the host key for the addresses the clients dial (the daemons', or the
 	// forwarders' in front of them).
 	knownHosts string
@@ -127,7 +132,7 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	}
 	res := sshdResult{m: &metrics{}, tools: map[string]bool{}}
 	for _, o := range optionalBaselines {
-		if _, err := exec.LookPath(o.program); err == nil {
+		if _, err := exec.LookPath(o.program); err == nil && (o.optIn == "" || os.Getenv(o.optIn) == "1") {
 			res.tools[o.name] = true
 		}
 	}
@@ -142,6 +147,7 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 		channels += float64(countIn(tb, f.d.LogPath, off, "Starting session: "))
 		logins += float64(countIn(tb, f.d.LogPath, off, "Accepted publickey for "))
 		res.m.addCollector("", r, n)
+		res.m.addDeviceSide("", r.Proc, n)
 		if latency > 0 {
 			// Real commands take time of their own here, so this is an upper bound on the
 			// round trips a device paid.
@@ -152,14 +158,17 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 
 		x := f.runXargs(tb, conc, "")
 		res.m.addBaseline("xargs", x, n)
+		res.m.addDeviceSide("xargs_", x, n)
 		x25519 := f.runXargs(tb, conc, baselineKex)
 		res.m.addBaseline("xargs_c25519", x25519, n)
+		res.m.addDeviceSide("xargs_c25519_", x25519, n)
 		res.m.addRatios("xargs", r, x)
 		res.m.addRatios("xargs_c25519", r, x25519)
 		for _, o := range optionalBaselines {
 			if res.tools[o.name] {
 				p := o.run(f, tb, conc)
 				res.m.addBaseline(o.name, p, n)
+				res.m.addDeviceSide(o.name+"_", p, n)
 				res.m.addRatios(o.name, r, p)
 			}
 		}
@@ -188,8 +197,10 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	for _, o := range optionalBaselines {
 		if res.tools[o.name] {
 			res.notes = append(res.notes, o.name+": "+strings.ReplaceAll(o.how, " C ", " "+strconv.Itoa(conc)+" "))
+		} else if o.optIn != "" && os.Getenv(o.optIn) != "1" {
+			res.notes = append(res.notes, "the "+o.name+" baseline runs only with "+o.optIn+"=1")
 		} else {
-			res.notes = append(res.notes, o.program+" not installed (apt-get install pssh pdsh clustershell): the "+o.name+" baseline was skipped")
+			res.notes = append(res.notes, o.program+" not installed (apt-get install pssh pdsh clustershell ansible-core): the "+o.name+" baseline was skipped")
 		}
 	}
 	wall, cpu := res.m.value("wall_ratio_xargs"), res.m.value("cpu_ratio_xargs")
@@ -197,6 +208,17 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 		fmt.Sprintf("target wall <= xargs baseline: %s (ratio %.2f)", met(wall <= 1), wall),
 		fmt.Sprintf("target collector CPU <= 1/4 of xargs client CPU: %s (ratio %.3f; %.3f against curve25519 ssh)", met(cpu <= 0.25), cpu, res.m.value("cpu_ratio_xargs_c25519")))
 	return res
+}
+
+// addDeviceSide records the machine's CPU outside the measured client and this test process
+// while the client ran, per device: the daemons, the commands and the kernel's own threads, so
+// work a client makes the devices do (a wrapper per command, a costlier key exchange) shows.
+// Nothing is recorded when the machine's CPU could not be read.
+func (m *metrics) addDeviceSide(prefix string, p procStats, n int) {
+	if p.Machine <= 0 {
+		return
+	}
+	m.add(prefix+"device_side_cpu_ms_per_device", max(ms(p.Machine-p.CPU()-p.Self), 0)/float64(n))
 }
 
 // wanNote says how the clients reached the daemons.
@@ -231,7 +253,7 @@ func startSSHDFleet(tb testing.TB, n, conc int, latency time.Duration, cmdFile s
 	}
 	ports := min(n, sshdPortsPerAddress)
 	d := sshdtest.Start(tb, sshdtest.Options{Listen: listen, Ports: ports})
-	f := &sshdFleet{d: d, dir: keptDir(tb), commands: len(commands)}
+	f := &sshdFleet{d: d, dir: keptDir(tb), commands: len(commands), cmds: commands}
 	knownHosts := d.KnownHostsPath
 	var pinned strings.Builder
 	for i, addr := range d.Addrs[:n] {

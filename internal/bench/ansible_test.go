@@ -1,0 +1,162 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ansibleHow is the note for the Ansible baseline: the per-command tool, where the others join
+// the set into one script.
+const ansibleHow = "ansible-playbook with one shell task per command (failed_when: false; every command's stdout and rc kept by the json callback), forks C, " +
+	"pipelining on, Ansible's default ssh multiplexing (ControlMaster=auto, ControlPersist=60s) with the same ssh options; " +
+	"its detached ssh masters are reaped into its CPU"
+
+// runAnsible runs the command set as an Ansible playbook, one task per command, and checks
+// that every device returned an exit status for every command.
+func (f *sshdFleet) runAnsible(tb testing.TB, conc int) procStats {
+	tb.Helper()
+	dir := keptDir(tb)
+	playbook := filepath.Join(dir, "playbook.yml")
+	if err := os.WriteFile(playbook, ansiblePlaybook(f.cmds), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	for _, sub := range []string{"cp", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	outPath, errPath := filepath.Join(dir, "ansible.json"), filepath.Join(dir, "ansible.stderr")
+	out, err := os.Create(outPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer out.Close()
+	errf, err := os.Create(errPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer errf.Close()
+	sshArgs := append([]string{"-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "-F", f.sshCfg},
+		sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...)
+	cmd, err := reaperCommand("ansible-playbook", "-i", f.hosts, playbook)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Env = append(baseEnv(dir),
+		envReaper+"=1",
+		"ANSIBLE_CONFIG="+filepath.Join(dir, "ansible.cfg"), // absent: Ansible's defaults, not the machine's
+		"ANSIBLE_FORKS="+strconv.Itoa(conc),
+		"ANSIBLE_PIPELINING=True",
+		"ANSIBLE_SSH_ARGS="+strings.Join(sshArgs, " "),
+		"ANSIBLE_SSH_CONTROL_PATH_DIR="+filepath.Join(dir, "cp"),
+		"ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "tmp"),
+		"ANSIBLE_HOST_KEY_CHECKING=True",
+		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3",
+		"ANSIBLE_STDOUT_CALLBACK=json",
+		"ANSIBLE_TIMEOUT=60",
+		"ANSIBLE_RETRY_FILES_ENABLED=False",
+		"ANSIBLE_NOCOLOR=1",
+		"LC_ALL=C.UTF-8", // Ansible refuses to start in any other encoding
+	)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, errf
+	st, err := measure(cmd, 30*time.Minute)
+	if err != nil || st.ExitCode != 0 {
+		// The json callback reports failures in its output, not on stderr.
+		tb.Fatalf("ansible baseline: exit %d %v\n%s\n%s", st.ExitCode, err, tail(errPath, 20), ansibleErrors(outPath))
+	}
+	if err := checkAnsibleResults(outPath, f.targets, len(f.cmds)); err != nil {
+		tb.Fatalf("ansible baseline: %v\n%s", err, tail(errPath, 20))
+	}
+	return st
+}
+
+// ansiblePlaybook is one play over all hosts with a shell task per command, marked !unsafe so
+// Jinja never templates a command's braces, and never failing so every command runs.
+func ansiblePlaybook(cmds []string) []byte {
+	var b strings.Builder
+	b.WriteString("- hosts: all\n  gather_facts: false\n  tasks:\n")
+	for i, c := range cmds {
+		q, _ := json.Marshal(c) // a JSON string is a YAML double-quoted scalar
+		fmt.Fprintf(&b, "    - name: command %d\n      ansible.builtin.shell:\n        cmd: !unsafe %s\n      failed_when: false\n      changed_when: false\n", i+1, q)
+	}
+	return []byte(b.String())
+}
+
+// checkAnsibleResults reads the json callback's output and fails unless each of the commands
+// has an exit status from every target and no host was unreachable.
+func checkAnsibleResults(path string, targets []target, commands int) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]struct {
+					RC *int `json:"rc"`
+				} `json:"hosts"`
+			} `json:"tasks"`
+		} `json:"plays"`
+		Stats map[string]struct {
+			Unreachable int `json:"unreachable"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(res.Plays) != 1 || len(res.Plays[0].Tasks) != commands {
+		return fmt.Errorf("%s: want 1 play of %d tasks", path, commands)
+	}
+	for i, task := range res.Plays[0].Tasks {
+		for _, t := range targets {
+			if r, ok := task.Hosts[t.Name]; !ok || r.RC == nil {
+				return fmt.Errorf("%s: no exit status from %s for command %d", path, t.Name, i+1)
+			}
+		}
+	}
+	for host, s := range res.Stats {
+		if s.Unreachable > 0 {
+			return fmt.Errorf("%s: %s unreachable", path, host)
+		}
+	}
+	return nil
+}
+
+// ansibleErrors returns the first failure messages in the json callback's output, for a
+// failed run's report.
+func ansibleErrors(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	var res struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]struct {
+					Msg         any  `json:"msg"`
+					Unreachable bool `json:"unreachable"`
+				} `json:"hosts"`
+			} `json:"tasks"`
+		} `json:"plays"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Sprintf("(%s: %v)", path, err)
+	}
+	var msgs []string
+	for _, p := range res.Plays {
+		for _, t := range p.Tasks {
+			for host, h := range t.Hosts {
+				if h.Msg != nil && len(msgs) < 5 {
+					msgs = append(msgs, fmt.Sprintf("%s: %v", host, h.Msg))
+				}
+			}
+		}
+	}
+	return strings.Join(msgs, "\n")
+}
