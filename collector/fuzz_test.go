@@ -197,6 +197,9 @@ func FuzzPromptScanner(f *testing.F) {
 		}
 		for _, line := range bytes.Split(buf, []byte("\n")) {
 			once := renderLine(line)
+			if emu := emulateLine(line); !bytes.Equal(once, emu) {
+				t.Fatalf("renderLine(%q) = %q, but the emulator shows %q", line, once, emu)
+			}
 			if bytes.ContainsAny(once, "\r\n\b\x1b\x00") {
 				t.Fatalf("rendered line keeps control bytes: %q -> %q", line, once)
 			}

@@ -211,11 +211,21 @@ func displayPrompt(line string) string {
 // erases; other escapes and control bytes are dropped. Spaces a pager wrote to erase itself
 // and that the text printed afterwards did not cover are trimmed, so "--More--" plus its redraw
 // plus a short line renders as the short line. Invalid UTF-8 bytes are kept as they are (the
-// renderer replaces them later). The result renders to itself.
+// renderer replaces them later). The result renders to itself, and is raw itself (not a copy)
+// when raw holds only printable ASCII and tabs, as most lines do: a terminal shows those as
+// they are.
 func renderLine(raw []byte) []byte {
-	var e lineEmu
+	if textPrefix(raw) == len(raw) && bytes.IndexByte(raw, '\n') < 0 {
+		return raw
+	}
+	return emulateLine(raw)
+}
+
+// emulateLine is renderLine by the line emulator, whatever raw holds.
+func emulateLine(raw []byte) []byte {
+	e := lineEmu{cells: make([]cell, 0, min(len(raw), 256))}
 	e.feed(raw)
-	return e.text(nil)
+	return e.text(make([]byte, 0, len(raw)))
 }
 
 type cell struct {

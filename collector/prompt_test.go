@@ -60,11 +60,17 @@ func TestRenderLine(t *testing.T) {
 		{"OSC title dropped", "\x1b]0;core-sw1\x07core-sw1#", "core-sw1#"},
 		{"invalid UTF-8 kept for the renderer", "a\xffb", "a\xffb"},
 		{"huge cursor forward is capped", "\x1b[99999999Cx", strings.Repeat(" ", maxCursorColumn) + "x"},
+		{"printable ASCII and tabs as they are", "interface Gi1/0/1\t! uplink  ", "interface Gi1/0/1\t! uplink  "},
+		{"a stray newline is dropped like other controls", "ab\ncd", "abcd"},
+		{"empty", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := string(renderLine([]byte(tc.raw)))
 			if got != tc.want {
 				t.Errorf("renderLine(%q) = %q, want %q", tc.raw, got, tc.want)
+			}
+			if emu := string(emulateLine([]byte(tc.raw))); emu != got {
+				t.Errorf("the emulator renders %q as %q, renderLine as %q", tc.raw, emu, got)
 			}
 			if again := string(renderLine([]byte(got))); again != got {
 				t.Errorf("not idempotent: %q -> %q", got, again)
