@@ -13,7 +13,7 @@ import (
 
 // ansibleHow is the note for the Ansible baseline: the per-command tool, where the others join
 // the set into one script.
-const ansibleHow = "ansible-playbook with one shell task per command (failed_when: false; every command's stdout and rc kept by the json callback), forks C, " +
+const ansibleHow = "ansible-playbook -f C -i <hosts> <playbook>: one shell task per command (failed_when: false; every command's stdout and rc kept by the json callback), " +
 	"pipelining on, Ansible's default ssh multiplexing (ControlMaster=auto, ControlPersist=60s) with the same ssh options; " +
 	"its detached ssh masters are reaped into its CPU"
 
