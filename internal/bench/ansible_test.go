@@ -32,15 +32,8 @@ func (f *sshdFleet) runAnsible(tb testing.TB, conc int) procStats {
 		}
 	}
 	outPath, errPath := filepath.Join(dir, "ansible.json"), filepath.Join(dir, "ansible.stderr")
-	out, err := os.Create(outPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	out, errf := createOutputs(tb, outPath, errPath)
 	defer out.Close()
-	errf, err := os.Create(errPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	defer errf.Close()
 	sshArgs := append([]string{"-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "-F", f.sshCfg},
 		sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...)

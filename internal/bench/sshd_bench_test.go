@@ -405,15 +405,8 @@ func (f *sshdFleet) runPrefixed(tb testing.TB, name string, env []string, argv .
 	tb.Helper()
 	dir := keptDir(tb)
 	outPath, errPath := filepath.Join(dir, name+".out"), filepath.Join(dir, name+".stderr")
-	out, err := os.Create(outPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	out, errf := createOutputs(tb, outPath, errPath)
 	defer out.Close()
-	errf, err := os.Create(errPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	defer errf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env, cmd.Dir = append(baseEnv(dir), env...), dir
@@ -432,6 +425,21 @@ func (f *sshdFleet) runPrefixed(tb testing.TB, name string, env []string, argv .
 		}
 	}
 	return st
+}
+
+// createOutputs creates the files a measured tool's stdout and stderr go to; the caller closes
+// them.
+func createOutputs(tb testing.TB, outPath, errPath string) (out, errf *os.File) {
+	tb.Helper()
+	out, err := os.Create(outPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if errf, err = os.Create(errPath); err != nil {
+		_ = out.Close()
+		tb.Fatal(err)
+	}
+	return out, errf
 }
 
 // startWAN puts a forwarder that delays every byte by oneWay in front of addr, on the same
