@@ -205,7 +205,8 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	}
 	wall, cpu := res.m.value("wall_ratio_xargs"), res.m.value("cpu_ratio_xargs")
 	res.notes = append(res.notes,
-		fmt.Sprintf("target wall <= xargs baseline: %s (ratio %.2f)", met(wall <= 1), wall),
+		fmt.Sprintf("target wall <= xargs baseline: %s (ratio %.2f; the devices' CPU per device, which shares these cores: collector %.0f ms, xargs %.0f ms)",
+			met(wall <= 1), wall, res.m.value("device_side_cpu_ms_per_device"), res.m.value("xargs_device_side_cpu_ms_per_device")),
 		fmt.Sprintf("target collector CPU <= 1/4 of xargs client CPU: %s (ratio %.3f; %.3f against curve25519 ssh)", met(cpu <= 0.25), cpu, res.m.value("cpu_ratio_xargs_c25519")))
 	return res
 }
