@@ -35,8 +35,7 @@ func (f *sshdFleet) runAnsible(tb testing.TB, conc int) procStats {
 	out, errf := createOutputs(tb, outPath, errPath)
 	defer out.Close()
 	defer errf.Close()
-	sshArgs := append([]string{"-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "-F", f.sshCfg},
-		sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...)
+	sshArgs := append([]string{"-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s"}, f.sshArgs("")...)
 	cmd, err := reaperCommand("ansible-playbook", "-i", f.hosts, playbook)
 	if err != nil {
 		tb.Fatal(err)

@@ -92,6 +92,9 @@ type optionalBaseline struct {
 	run                       func(f *sshdFleet, tb testing.TB, conc int) procStats
 }
 
+// optedIn reports whether the baseline may run: always, or with its variable set to 1.
+func (o optionalBaseline) optedIn() bool { return o.optIn == "" || os.Getenv(o.optIn) == "1" }
+
 // optionalBaselines are the parallel-ssh tools beside xargs, each given the joined script, the
 // concurrency and the same ssh options as xargs.
 var optionalBaselines = []optionalBaseline{
@@ -103,15 +106,14 @@ var optionalBaselines = []optionalBaseline{
 
 // sshdFleet is the daemons and the files every client run uses.
 type sshdFleet struct {
-	d        *sshdtest.Daemon
-	targets  []target
-	dir      string
-	script   string // the joined command set: cmd1; cmd2; ...; true
-	sshCfg   string
-	hosts    string // one Host alias per line, for xargs and parallel-ssh
-	inv      string
-	commands int
-	cmds     []string // the command set, one command each
+	d       *sshdtest.Daemon
+	targets []target
+	dir     string
+	script  string // the joined command set: cmd1; cmd2; ...; true
+	sshCfg  string
+	hosts   string // one Host alias per line, for xargs and parallel-ssh
+	inv     string
+	cmds    []string // the command set, one command each
 	// knownHosts pins the host key for the addresses the clients dial (the daemons', or the
 	// forwarders' in front of them).
 	knownHosts string
@@ -132,7 +134,7 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	}
 	res := sshdResult{m: &metrics{}, tools: map[string]bool{}}
 	for _, o := range optionalBaselines {
-		if _, err := exec.LookPath(o.program); err == nil && (o.optIn == "" || os.Getenv(o.optIn) == "1") {
+		if _, err := exec.LookPath(o.program); err == nil && o.optedIn() {
 			res.tools[o.name] = true
 		}
 	}
@@ -142,8 +144,8 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 		runs++
 		off := fileSize(tb, f.d.LogPath)
 		r := runCollector(tb, collectorBin, f.inv, nil, 15*time.Minute)
-		checkComplete(tb, r.Report, n, f.commands, false)
-		checkTranscripts(tb, r.Report, f.commands, func(string, collector.CommandRecord) string { return "" })
+		checkComplete(tb, r.Report, n, len(f.cmds), false)
+		checkTranscripts(tb, r.Report, len(f.cmds), func(string, collector.CommandRecord) string { return "" })
 		channels += float64(countIn(tb, f.d.LogPath, off, "Starting session: "))
 		logins += float64(countIn(tb, f.d.LogPath, off, "Accepted publickey for "))
 		res.m.addCollector("", r, n)
@@ -186,10 +188,10 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	}
 	res.notes = append(res.notes,
 		fmt.Sprintf("sshd: %d devices = %d loopback addresses x %d ports of Debian's OpenSSH sshd (MaxStartups raised to 500:30:1000, PerSourceMaxStartups none; UsePAM no), %d commands each, collector concurrency %d, other settings default",
-			n, (n+sshdPortsPerAddress-1)/sshdPortsPerAddress, sshdPortsPerAddress, f.commands, conc),
+			n, (n+sshdPortsPerAddress-1)/sshdPortsPerAddress, sshdPortsPerAddress, len(f.cmds), conc),
 		wanNote(latency),
 		fmt.Sprintf("collector: %.1f exec channels and %.2f logins per device as sshd logged them: %s; every device ok with all %d commands' outputs and exit statuses recorded",
-			perDevice, logins/float64(n*runs), mode, f.commands),
+			perDevice, logins/float64(n*runs), mode, len(f.cmds)),
 		fmt.Sprintf("kex negotiated with sshd: OpenSSH client (xargs and the other tools) %s; collector (x/crypto) %s; xargs_c25519 forces %s on the OpenSSH client",
 			kex.OpenSSH, kex.Collector, baselineKex),
 		fmt.Sprintf("baselines: xargs -P %d -I{} ssh -F <ssh_config> -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=<kh> -i <key> {} '<cmd1; cmd2; ...; true>' (one ssh per device, output to one file, no per-command framing or exit codes); CPU from wait4 includes every ssh child", conc),
@@ -197,7 +199,7 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 	for _, o := range optionalBaselines {
 		if res.tools[o.name] {
 			res.notes = append(res.notes, o.name+": "+strings.ReplaceAll(o.how, " C ", " "+strconv.Itoa(conc)+" "))
-		} else if o.optIn != "" && os.Getenv(o.optIn) != "1" {
+		} else if !o.optedIn() {
 			res.notes = append(res.notes, "the "+o.name+" baseline runs only with "+o.optIn+"=1")
 		} else {
 			res.notes = append(res.notes, o.program+" not installed (apt-get install pssh pdsh clustershell ansible-core): the "+o.name+" baseline was skipped")
@@ -254,7 +256,7 @@ func startSSHDFleet(tb testing.TB, n, conc int, latency time.Duration, cmdFile s
 	}
 	ports := min(n, sshdPortsPerAddress)
 	d := sshdtest.Start(tb, sshdtest.Options{Listen: listen, Ports: ports})
-	f := &sshdFleet{d: d, dir: keptDir(tb), commands: len(commands), cmds: commands}
+	f := &sshdFleet{d: d, dir: keptDir(tb), cmds: commands}
 	knownHosts := d.KnownHostsPath
 	var pinned strings.Builder
 	for i, addr := range d.Addrs[:n] {
@@ -320,32 +322,29 @@ func sshOptions(knownHosts, key, kex string) []string {
 	return opts
 }
 
+// sshArgs are the arguments every baseline gives ssh: the fleet's ssh_config and sshOptions.
+func (f *sshdFleet) sshArgs(kex string) []string {
+	return append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, kex)...)
+}
+
 // runXargs runs the xargs baseline once and fails unless it exited 0.
 func (f *sshdFleet) runXargs(tb testing.TB, conc int, kex string) procStats {
 	tb.Helper()
 	dir := keptDir(tb)
-	out, err := os.Create(filepath.Join(dir, "xargs.out"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	errPath := filepath.Join(dir, "xargs.stderr")
+	out, errf := createOutputs(tb, filepath.Join(dir, "xargs.out"), errPath)
 	defer out.Close()
+	defer errf.Close()
 	in, err := os.Open(f.hosts)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer in.Close()
-	args := append([]string{"-P", strconv.Itoa(conc), "-I{}", "ssh", "-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, kex)...)
+	args := append([]string{"-P", strconv.Itoa(conc), "-I{}", "ssh"}, f.sshArgs(kex)...)
 	args = append(args, "{}", f.script)
 	cmd := exec.Command("xargs", args...)
 	cmd.Env, cmd.Dir = baseEnv(dir), dir
-	cmd.Stdin, cmd.Stdout = in, out
-	errPath := filepath.Join(dir, "xargs.stderr")
-	errf, err := os.Create(errPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer errf.Close()
-	cmd.Stderr = errf
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, out, errf
 	st, err := measure(cmd, 15*time.Minute)
 	if err != nil || st.ExitCode != 0 {
 		tb.Fatalf("xargs baseline: exit %d %v\n%s", st.ExitCode, err, tail(errPath, 20))
@@ -367,7 +366,7 @@ func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 		tb.Fatal(err)
 	}
 	defer errf.Close()
-	extra := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ")
+	extra := strings.Join(f.sshArgs(""), " ")
 	cmd := exec.Command("parallel-ssh", "-h", f.hosts, "-p", strconv.Itoa(conc), "-t", "0", "-o", outDir, "-x", extra, f.script)
 	cmd.Env, cmd.Dir = baseEnv(dir), dir
 	cmd.Stdout, cmd.Stderr = errf, errf
@@ -386,7 +385,7 @@ func (f *sshdFleet) runPSSH(tb testing.TB, conc int) procStats {
 // PDSH_SSH_ARGS); it must exit 0 with every device's output.
 func (f *sshdFleet) runPDSH(tb testing.TB, conc int) procStats {
 	tb.Helper()
-	sshArgs := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ") + " %h"
+	sshArgs := strings.Join(f.sshArgs(""), " ") + " %h"
 	return f.runPrefixed(tb, "pdsh", []string{"PDSH_SSH_ARGS=" + sshArgs},
 		"pdsh", "-R", "ssh", "-f", strconv.Itoa(conc), "-w", "^"+f.hosts, f.script)
 }
@@ -395,7 +394,7 @@ func (f *sshdFleet) runPDSH(tb testing.TB, conc int) procStats {
 // device's output.
 func (f *sshdFleet) runClush(tb testing.TB, conc int) procStats {
 	tb.Helper()
-	opts := strings.Join(append([]string{"-F", f.sshCfg}, sshOptions(f.knownHosts, f.d.ClientKeyPath, "")...), " ")
+	opts := strings.Join(f.sshArgs(""), " ")
 	return f.runPrefixed(tb, "clush", nil,
 		"clush", "-f", strconv.Itoa(conc), "--hostfile", f.hosts, "-o", opts, f.script)
 }
