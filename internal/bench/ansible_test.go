@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // ansibleHow is the note for the Ansible baseline: the per-command tool, where the others join
@@ -80,27 +82,40 @@ func ansiblePlaybook(cmds []string) []byte {
 	return []byte(b.String())
 }
 
+// ansibleOutput is what the baseline reads of the json callback's output: per task, each
+// host's exit status and failure message, and per host whether it was unreachable.
+type ansibleOutput struct {
+	Plays []struct {
+		Tasks []struct {
+			Hosts map[string]struct {
+				RC  *int `json:"rc"`
+				Msg any  `json:"msg"`
+			} `json:"hosts"`
+		} `json:"tasks"`
+	} `json:"plays"`
+	Stats map[string]struct {
+		Unreachable int `json:"unreachable"`
+	} `json:"stats"`
+}
+
+func readAnsibleOutput(path string) (ansibleOutput, error) {
+	var res ansibleOutput
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return res, err
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return res, fmt.Errorf("%s: %w", path, err)
+	}
+	return res, nil
+}
+
 // checkAnsibleResults reads the json callback's output and fails unless each of the commands
 // has an exit status from every target and no host was unreachable.
 func checkAnsibleResults(path string, targets []target, commands int) error {
-	b, err := os.ReadFile(path)
+	res, err := readAnsibleOutput(path)
 	if err != nil {
 		return err
-	}
-	var res struct {
-		Plays []struct {
-			Tasks []struct {
-				Hosts map[string]struct {
-					RC *int `json:"rc"`
-				} `json:"hosts"`
-			} `json:"tasks"`
-		} `json:"plays"`
-		Stats map[string]struct {
-			Unreachable int `json:"unreachable"`
-		} `json:"stats"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	if len(res.Plays) != 1 || len(res.Plays[0].Tasks) != commands {
 		return fmt.Errorf("%s: want 1 play of %d tasks", path, commands)
@@ -123,22 +138,9 @@ func checkAnsibleResults(path string, targets []target, commands int) error {
 // ansibleErrors returns the first failure messages in the json callback's output, for a
 // failed run's report.
 func ansibleErrors(path string) string {
-	b, err := os.ReadFile(path)
+	res, err := readAnsibleOutput(path)
 	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", path, err)
-	}
-	var res struct {
-		Plays []struct {
-			Tasks []struct {
-				Hosts map[string]struct {
-					Msg         any  `json:"msg"`
-					Unreachable bool `json:"unreachable"`
-				} `json:"hosts"`
-			} `json:"tasks"`
-		} `json:"plays"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Sprintf("(%s: %v)", path, err)
+		return "(" + err.Error() + ")"
 	}
 	var msgs []string
 	for _, p := range res.Plays {
@@ -151,4 +153,66 @@ func ansibleErrors(path string) string {
 		}
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// TestAnsiblePlaybook: the playbook is YAML whose tasks hold each command exactly, tagged
+// !unsafe so Ansible does not template it.
+func TestAnsiblePlaybook(t *testing.T) {
+	cmds := []string{`awk -F: '($3 == 0) { print $1 }' /etc/passwd`, `echo "{{ x }}" {% y %} \ <&>`, "uname -a"}
+	var doc []struct {
+		Hosts string `yaml:"hosts"`
+		Tasks []struct {
+			Shell struct {
+				Cmd yaml.Node `yaml:"cmd"`
+			} `yaml:"ansible.builtin.shell"`
+			FailedWhen bool `yaml:"failed_when"`
+		} `yaml:"tasks"`
+	}
+	if err := yaml.Unmarshal(ansiblePlaybook(cmds), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc) != 1 || doc[0].Hosts != "all" || len(doc[0].Tasks) != len(cmds) {
+		t.Fatalf("playbook: %+v", doc)
+	}
+	for i, task := range doc[0].Tasks {
+		if task.Shell.Cmd.Value != cmds[i] || task.Shell.Cmd.Tag != "!unsafe" || task.FailedWhen {
+			t.Errorf("task %d: cmd %q tag %q failed_when %v; want %q !unsafe false", i, task.Shell.Cmd.Value, task.Shell.Cmd.Tag, task.FailedWhen, cmds[i])
+		}
+	}
+}
+
+// TestCheckAnsibleResults: the baseline counts only when every target has an exit status for
+// every command and none was unreachable.
+func TestCheckAnsibleResults(t *testing.T) {
+	targets := []target{{Name: "dev000"}, {Name: "dev001"}}
+	const ok2 = `{"dev000": {"rc": 0}, "dev001": {"rc": 1}}`
+	for _, tc := range []struct {
+		name, json string
+		wantErr    string
+		wantMsgs   string // what ansibleErrors reports, when set
+	}{
+		{"complete", `{"plays": [{"tasks": [{"hosts": ` + ok2 + `}, {"hosts": ` + ok2 + `}]}], "stats": {"dev000": {"unreachable": 0}}}`, "", ""},
+		{"a host without rc", `{"plays": [{"tasks": [{"hosts": ` + ok2 + `}, {"hosts": {"dev000": {"rc": 0}, "dev001": {"msg": "boom"}}}]}]}`, "no exit status from dev001 for command 2", "dev001: boom"},
+		{"a host missing", `{"plays": [{"tasks": [{"hosts": {"dev000": {"rc": 0}}}, {"hosts": ` + ok2 + `}]}]}`, "no exit status from dev001 for command 1", ""},
+		{"a task missing", `{"plays": [{"tasks": [{"hosts": ` + ok2 + `}]}]}`, "want 1 play of 2 tasks", ""},
+		{"unreachable", `{"plays": [{"tasks": [{"hosts": ` + ok2 + `}, {"hosts": ` + ok2 + `}]}], "stats": {"dev001": {"unreachable": 1}}}`, "dev001 unreachable", ""},
+		{"not json", `ERROR! the playbook could not be read`, "invalid character", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ansible.json")
+			if err := os.WriteFile(path, []byte(tc.json), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := checkAnsibleResults(path, targets, 2)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if msgs := ansibleErrors(path); tc.wantMsgs != "" && msgs != tc.wantMsgs {
+				t.Errorf("ansibleErrors: %q, want %q", msgs, tc.wantMsgs)
+			}
+		})
+	}
 }

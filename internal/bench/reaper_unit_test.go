@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // TestReaperEndsAdoptedDaemons runs a command that leaves a detached daemon behind (as ssh's
@@ -55,32 +53,6 @@ func TestParentPID(t *testing.T) {
 	} {
 		if got := parentPID([]byte(stat)); got != want {
 			t.Errorf("parentPID(%q) = %d, want %d", stat, got, want)
-		}
-	}
-}
-
-// TestAnsiblePlaybook: the playbook is YAML whose tasks hold each command exactly, tagged
-// !unsafe so Ansible does not template it.
-func TestAnsiblePlaybook(t *testing.T) {
-	cmds := []string{`awk -F: '($3 == 0) { print $1 }' /etc/passwd`, `echo "{{ x }}" {% y %} \ <&>`, "uname -a"}
-	var doc []struct {
-		Hosts string `yaml:"hosts"`
-		Tasks []struct {
-			Shell struct {
-				Cmd yaml.Node `yaml:"cmd"`
-			} `yaml:"ansible.builtin.shell"`
-			FailedWhen bool `yaml:"failed_when"`
-		} `yaml:"tasks"`
-	}
-	if err := yaml.Unmarshal(ansiblePlaybook(cmds), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if len(doc) != 1 || doc[0].Hosts != "all" || len(doc[0].Tasks) != len(cmds) {
-		t.Fatalf("playbook: %+v", doc)
-	}
-	for i, task := range doc[0].Tasks {
-		if task.Shell.Cmd.Value != cmds[i] || task.Shell.Cmd.Tag != "!unsafe" || task.FailedWhen {
-			t.Errorf("task %d: cmd %q tag %q failed_when %v; want %q !unsafe false", i, task.Shell.Cmd.Value, task.Shell.Cmd.Tag, task.FailedWhen, cmds[i])
 		}
 	}
 }
