@@ -165,7 +165,8 @@ func TestAnsiblePlaybook(t *testing.T) {
 			Shell struct {
 				Cmd yaml.Node `yaml:"cmd"`
 			} `yaml:"ansible.builtin.shell"`
-			FailedWhen bool `yaml:"failed_when"`
+			FailedWhen  *bool `yaml:"failed_when"`
+			ChangedWhen *bool `yaml:"changed_when"`
 		} `yaml:"tasks"`
 	}
 	if err := yaml.Unmarshal(ansiblePlaybook(cmds), &doc); err != nil {
@@ -175,8 +176,18 @@ func TestAnsiblePlaybook(t *testing.T) {
 		t.Fatalf("playbook: %+v", doc)
 	}
 	for i, task := range doc[0].Tasks {
-		if task.Shell.Cmd.Value != cmds[i] || task.Shell.Cmd.Tag != "!unsafe" || task.FailedWhen {
-			t.Errorf("task %d: cmd %q tag %q failed_when %v; want %q !unsafe false", i, task.Shell.Cmd.Value, task.Shell.Cmd.Tag, task.FailedWhen, cmds[i])
+		if task.Shell.Cmd.Value != cmds[i] || task.Shell.Cmd.Tag != "!unsafe" {
+			t.Errorf("task %d: cmd %q tagged %q, want %q tagged !unsafe", i, task.Shell.Cmd.Value, task.Shell.Cmd.Tag, cmds[i])
+		}
+		// Without failed_when: false, a command exiting non-zero would stop that host's play.
+		if task.FailedWhen == nil || *task.FailedWhen || task.ChangedWhen == nil || *task.ChangedWhen {
+			show := func(b *bool) string {
+				if b == nil {
+					return "absent"
+				}
+				return strconv.FormatBool(*b)
+			}
+			t.Errorf("task %d: failed_when %s, changed_when %s; want both false", i, show(task.FailedWhen), show(task.ChangedWhen))
 		}
 	}
 }

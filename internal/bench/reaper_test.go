@@ -62,17 +62,11 @@ func reaperMain(argv []string) int {
 	signalChildren(syscall.SIGTERM)
 	kill := time.AfterFunc(reaperGrace, func() { signalChildren(syscall.SIGKILL) })
 	defer kill.Stop()
-	for {
-		var ws syscall.WaitStatus
-		_, err := syscall.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil { // ECHILD: nothing left
-			break
+	for { // until ECHILD: nothing left
+		if _, err := syscall.Wait4(-1, nil, 0, nil); err != nil && !errors.Is(err, syscall.EINTR) {
+			return code
 		}
 	}
-	return code
 }
 
 // signalChildren sends sig to every process whose parent is this one.
