@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func BenchmarkPromptScan(b *testing.B) {
 			b.Fatalf("done %v after %d pager answers, want true after %d", done, answers, pages-1)
 		}
 		out := cleanOutput(buf, cmd, prompt, scan.marks, true)
-		if strings.Contains(string(out), "More") || !strings.HasPrefix(string(out), "interface GigabitEthernet1/0/0\r\n") {
+		if bytes.Contains(out, []byte("More")) || !bytes.HasPrefix(out, []byte("interface GigabitEthernet1/0/0\r\n")) {
 			b.Fatalf("cleaned output: %q...", out[:min(len(out), 80)])
 		}
 	}
