@@ -246,10 +246,12 @@ func (m *metrics) addCollector(prefix string, r collectorRun, n int) {
 	}
 }
 
-// addBaseline records a baseline's client costs over n devices.
+// addBaseline records a baseline's client costs over n devices, and what its run cost the
+// devices (addDeviceSide).
 func (m *metrics) addBaseline(name string, p procStats, n int) {
 	m.add(name+"_wall_s", p.Wall.Seconds())
 	m.add(name+"_cpu_ms_per_device", ms(p.CPU())/float64(n))
+	m.addDeviceSide(name+"_", p, n)
 }
 
 // addRatios records collector/baseline for wall time and CPU.

@@ -68,9 +68,11 @@ func TestBenchHarnessSmoke(t *testing.T) {
 		// sshd, its session and 44 commands per device: well over a millisecond anywhere.
 		expectMetric(t, m, "device_side_cpu_ms_per_device", 1, 1e6)
 		expectMetric(t, m, "xargs_device_side_cpu_ms_per_device", 1, 1e6)
+		expectMetric(t, m, "xargs_c25519_device_side_cpu_ms_per_device", 1, 1e6)
 		for name := range res.tools {
 			expectMetric(t, m, name+"_wall_s", 0.001, 120)
 			expectMetric(t, m, name+"_cpu_ms_per_device", 0.1, 60000)
+			expectMetric(t, m, name+"_device_side_cpu_ms_per_device", 1, 1e6)
 		}
 		if len(res.notes) < 5 {
 			t.Errorf("notes: %q", res.notes)

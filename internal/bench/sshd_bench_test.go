@@ -160,17 +160,14 @@ func sshdRuns(tb testing.TB, n, conc int, latency time.Duration, loop func(run f
 
 		x := f.runXargs(tb, conc, "")
 		res.m.addBaseline("xargs", x, n)
-		res.m.addDeviceSide("xargs_", x, n)
 		x25519 := f.runXargs(tb, conc, baselineKex)
 		res.m.addBaseline("xargs_c25519", x25519, n)
-		res.m.addDeviceSide("xargs_c25519_", x25519, n)
 		res.m.addRatios("xargs", r, x)
 		res.m.addRatios("xargs_c25519", r, x25519)
 		for _, o := range optionalBaselines {
 			if res.tools[o.name] {
 				p := o.run(f, tb, conc)
 				res.m.addBaseline(o.name, p, n)
-				res.m.addDeviceSide(o.name+"_", p, n)
 				res.m.addRatios(o.name, r, p)
 			}
 		}
